@@ -1,0 +1,5 @@
+import sys
+
+from selfunc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,40 @@
+"""``selfunc simulate CONFIG --out DIR``."""
+
+from __future__ import annotations
+
+import time
+
+HELP = "simulate a campaign of XMM pointings (sky, X-ray images, truth) from a config"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("simulate", help=HELP, description=HELP)
+    p.add_argument("config", help="campaign TOML file, or a preset name such as 'quickstart'")
+    p.add_argument("--out", required=True, help="campaign folder (created; re-running resumes)")
+    p.add_argument("--pointings", type=int, default=None,
+                   help="override the number of pointings of the config")
+    p.add_argument("--force", action="store_true",
+                   help="redo finished pointings and accept a changed config in DIR")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from selfunc.campaign import run_campaign
+    from selfunc.config import configs_dir, load_campaign
+    from selfunc.errors import SelfuncError
+
+    path = Path(args.config)
+    if not path.suffix and not path.exists():
+        path = configs_dir() / "campaign" / f"{args.config}.toml"
+    cfg = load_campaign(path)
+    if args.pointings is not None:
+        if args.pointings < 1:
+            raise SelfuncError(f"--pointings {args.pointings}: expected a positive number")
+        cfg = cfg.model_copy(update={"campaign": cfg.campaign.model_copy(
+            update={"n_pointings": args.pointings})})
+    t0 = time.perf_counter()
+    records = run_campaign(cfg, args.out, force=args.force)
+    print(f"{len(records)} pointings in {args.out} ({time.perf_counter() - t0:.1f} s)")
+    return 0

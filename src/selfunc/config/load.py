@@ -1,0 +1,132 @@
+"""Reading TOML configs, resolving presets, and turning validation errors into one line.
+
+A campaign file has the sections ``[campaign]``, ``instrument``, ``survey`` and
+``population``. Each of the last three is either a preset name / path (a string), an
+inline table, or a table with ``preset = "name"`` plus keys that override the preset
+(deep merge). Preset names are looked up in the ``configs/<section>/`` folder shipped with
+the package; paths are relative to the file that names them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from selfunc.config.models import (CampaignConfig, InstrumentConfig, PopulationConfig,
+                                   SurveyConfig)
+from selfunc.errors import SelfuncError
+
+__all__ = ["configs_dir", "load_campaign", "load_toml", "resolve_preset", "validate"]
+
+SECTIONS = {"instrument": InstrumentConfig, "survey": SurveyConfig,
+            "population": PopulationConfig}
+
+
+def configs_dir() -> Path:
+    """The preset folder: ``selfunc/_configs`` in a wheel, ``<repo>/configs`` in a checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "_configs", here.parent.parent / "configs"):
+        if candidate.is_dir():
+            return candidate
+    raise SelfuncError("cannot find the selfunc preset folder 'configs' (broken install?)")
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise SelfuncError(f"{path}: config file not found")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise SelfuncError(f"{path}: not valid TOML: {exc}") from None
+
+
+def resolve_preset(section: str, name: str, named_in: Path) -> Path:
+    """A preset name (``"epic"``) or a path to a TOML file (relative to ``named_in``'s folder)."""
+    as_path = (named_in.parent / name) if not Path(name).is_absolute() else Path(name)
+    if name.endswith(".toml"):
+        if not as_path.is_file():
+            raise SelfuncError(f"{named_in}: key '{section}': file '{as_path}' not found")
+        return as_path
+    preset = configs_dir() / section / f"{name}.toml"
+    if not preset.is_file():
+        known = sorted(p.stem for p in (configs_dir() / section).glob("*.toml"))
+        raise SelfuncError(
+            f"{named_in}: key '{section}': preset '{name}' not found; known presets: "
+            f"{', '.join(known) or 'none'}")
+    return preset
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _section(section: str, value: Any, where: Path) -> tuple[dict, list[Path]]:
+    """Resolve one section to a plain dict and the files it came from."""
+    if isinstance(value, str):
+        path = resolve_preset(section, value, where)
+        return load_toml(path), [path]
+    if isinstance(value, dict):
+        value = dict(value)
+        name = value.pop("preset", None)
+        if name is None:
+            return value, [where]
+        if not isinstance(name, str):
+            raise SelfuncError(f"{where}: key '{section}.preset' = {name!r}: expected a preset name")
+        path = resolve_preset(section, name, where)
+        return _merge(load_toml(path), value), [path, where]
+    raise SelfuncError(
+        f"{where}: key '{section}' = {value!r}: expected a preset name or a table")
+
+
+def _format_error(exc: ValidationError, files: list[Path], prefix: str = "") -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
+    msg = err["msg"].removeprefix("Value error, ")
+    where = " / ".join(str(f) for f in dict.fromkeys(files))
+    if err["type"] == "extra_forbidden":
+        return f"{where}: unknown key '{key}'"
+    if err["type"] == "missing":
+        return f"{where}: missing key '{key}'"
+    value = err.get("input")
+    shown = f" = {value!r}" if not isinstance(value, dict) else ""
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    return f"{where}: key '{key}'{shown}: {msg}{more}"
+
+
+def validate(model: type[BaseModel], data: dict, files: list[Path], prefix: str = ""):
+    """Validate ``data`` into ``model``; a failure becomes a one-line :class:`SelfuncError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SelfuncError(_format_error(exc, files, prefix)) from None
+
+
+def load_campaign(path: str | Path) -> CampaignConfig:
+    """Read a campaign TOML file, resolve its presets and validate everything."""
+    path = Path(path)
+    raw = load_toml(path)
+    unknown = sorted(set(raw) - {"campaign", *SECTIONS})
+    if unknown:
+        raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
+                           "instrument, survey, population)")
+    parts: dict[str, Any] = {}
+    files: list[Path] = [path]
+    for section, model in SECTIONS.items():
+        data, origin = _section(section, raw.get(section, {}), path)
+        parts[section] = validate(model, data, origin, prefix=section)
+        files += origin
+    campaign = raw.get("campaign", {})
+    if not isinstance(campaign, dict):
+        raise SelfuncError(f"{path}: key 'campaign' must be a table")
+    return validate(CampaignConfig, {"campaign": campaign, **parts}, files)

@@ -1,0 +1,304 @@
+"""Typed, frozen configuration models.
+
+Every model forbids unknown keys, so a misspelt key is an error, not a silent default.
+Numbers are in the canonical units of ``DESIGN.md`` (arcsec, arcmin for off-axis and field
+radii, s, keV, erg s⁻¹ cm⁻² in 0.5–2 keV); strings with units are converted (see
+:mod:`selfunc.config.units`). Defaults and their sources are documented in
+``docs/configuration.md`` and in ``shared/reference/xmm_facts.md`` (tags [V]/[D]/[A]).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from selfunc.config.units import Arcmin, Arcsec, Degrees, Flux, KeV, RatePerArcmin2, Seconds
+
+__all__ = [
+    "Frozen", "Range", "EcfTable", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
+    "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
+    "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
+    "PopulationConfig", "CampaignSettings", "CampaignConfig", "CAMERAS",
+]
+
+CAMERAS = ("pn", "mos1", "mos2")
+Camera = Literal["pn", "mos1", "mos2"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Range(Frozen):
+    """A closed interval ``[min, max]`` with ``min <= max`` (equal gives a fixed value)."""
+
+    min: float
+    max: float
+    distribution: Literal["uniform", "loguniform"] = "uniform"
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) must not exceed max ({self.max:g})")
+        if self.distribution == "loguniform" and self.min <= 0:
+            raise ValueError("a loguniform range needs min > 0")
+        return self
+
+
+class EcfTable(Frozen):
+    """Energy conversion factors, counts s⁻¹ per erg s⁻¹ cm⁻² (0.5–2 keV), on axis.
+
+    Defaults: cluster = XXL APEC T=2 keV, z=0.3 (Pacaud, XXL DB README 2013) [V];
+    agn = Γ=1.7 thin filter, 0.5–1 and 1–2 keV bands of Mateos et al. 2009 Table 1
+    combined with energy-flux weights [D]; star uses the cluster (thermal) value [A].
+    """
+
+    cluster: float = Field(gt=0)
+    agn: float = Field(gt=0)
+    star: float = Field(gt=0)
+
+
+def _default_ecf():
+    return {
+        "pn": EcfTable(cluster=7.03e11, agn=6.94e11, star=7.03e11),
+        "mos1": EcfTable(cluster=2.015e11, agn=1.93e11, star=2.015e11),
+        "mos2": EcfTable(cluster=2.015e11, agn=1.93e11, star=2.015e11),
+    }
+
+
+class BackgroundConfig(Frozen):
+    """Diffuse background, 0.5–2 keV.
+
+    ``level`` is the source-free total of pn+MOS1+MOS2 in cts s⁻¹ arcmin⁻² on axis
+    (Valtchanov et al. 2001, Table 1: 0.0041) when AGN are drawn down to
+    ``reference_flux``; drawing AGN to another limit moves the difference of the
+    unresolved CXB into or out of the diffuse term (:mod:`selfunc.xray.background`).
+    ``particle_fraction`` is not vignetted (0.2, SAS eimsimprep); ``soft_proton_fraction``
+    is a residual of soft protons with a flatter vignetting; the rest is sky (CXB +
+    Galactic foreground), vignetted. ``camera_share`` splits the level between cameras.
+    """
+
+    level: RatePerArcmin2 = Field(default=0.0041, gt=0)
+    particle_fraction: float = Field(default=0.2, ge=0, le=1)
+    soft_proton_fraction: float = Field(default=0.05, ge=0, le=1)
+    reference_flux: Flux = Field(default=1e-15, gt=0)
+    camera_share: dict[Camera, float] = Field(
+        default_factory=lambda: {"pn": 0.64, "mos1": 0.18, "mos2": 0.18})
+
+    @model_validator(mode="after")
+    def _fractions(self):
+        if self.particle_fraction + self.soft_proton_fraction > 1:
+            raise ValueError("particle_fraction + soft_proton_fraction must not exceed 1")
+        total = sum(self.camera_share.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"camera_share must sum to 1, got {total:g}")
+        return self
+
+
+class VignettingConfig(Frozen):
+    """``model = "analytic"`` (documented approximation) or ``"xareaef"`` with ``files``
+    mapping camera → CCF ``XRT*_XAREAEF`` file."""
+
+    model: Literal["analytic", "xareaef"] = "analytic"
+    files: dict[Camera, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _files(self):
+        if self.model == "xareaef" and not self.files:
+            raise ValueError("model 'xareaef' needs files = {pn = '...', mos1 = '...', ...}")
+        return self
+
+
+class InstrumentConfig(Frozen):
+    """XMM-Newton EPIC on the XAmin grid (2.5″ pixels, 0.5–2 keV)."""
+
+    cameras: tuple[Camera, ...] = CAMERAS
+    pixel_size: Arcsec = Field(default=2.5, gt=0)
+    npix: int = Field(default=768, ge=64, le=8192)
+    band: tuple[KeV, KeV] = (0.5, 2.0)
+    fov_radius: Arcmin = Field(default=15.0, gt=0)
+    effective_energy: KeV = Field(default=1.2, gt=0)
+    psf_core_radius: Arcsec = Field(default=60.0, gt=0)
+    psf_theta_step: Arcmin = Field(default=0.5, gt=0)
+    chip_gaps: bool = True
+    mos1_ccd6_lost: dt.date = dt.date(2005, 3, 9)
+    mos1_ccd3_lost: dt.date = dt.date(2012, 12, 11)
+    ecf: dict[Camera, EcfTable] = Field(default_factory=_default_ecf)
+    vignetting: VignettingConfig = VignettingConfig()
+    background: BackgroundConfig = BackgroundConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if not self.cameras:
+            raise ValueError("cameras must name at least one of pn, mos1, mos2")
+        if len(set(self.cameras)) != len(self.cameras):
+            raise ValueError("cameras must not repeat")
+        if self.band[0] >= self.band[1]:
+            raise ValueError("band must be (low, high) with low < high")
+        missing = [c for c in self.cameras if c not in self.ecf]
+        if missing:
+            raise ValueError(f"ecf has no entry for camera(s) {', '.join(missing)}")
+        return self
+
+
+class SurveyConfig(Frozen):
+    """How pointings are drawn: X-CLASS-like archival fields clipped to 10 and 20 ks."""
+
+    exposures: tuple[Seconds, ...] = (10_000.0, 20_000.0)
+    exposure_weights: tuple[float, ...] = (0.5, 0.5)
+    dates: tuple[dt.date, dt.date] = (dt.date(2000, 1, 1), dt.date(2015, 8, 31))
+    min_abs_galactic_latitude: Degrees = Field(default=20.0, ge=0, lt=90)
+    background_scale: Range = Range(min=1.0, max=1.0)
+    nh: float = Field(default=3e20, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self):
+        if not self.exposures:
+            raise ValueError("exposures must list at least one exposure")
+        if any(t <= 0 for t in self.exposures):
+            raise ValueError("exposures must be positive")
+        if len(self.exposure_weights) != len(self.exposures):
+            raise ValueError("exposure_weights must have one weight per exposure")
+        if any(w < 0 for w in self.exposure_weights) or sum(self.exposure_weights) <= 0:
+            raise ValueError("exposure_weights must be non-negative with a positive sum")
+        if self.dates[0] > self.dates[1]:
+            raise ValueError("dates must be (first, last) with first <= last")
+        if self.background_scale.min <= 0:
+            raise ValueError("background_scale must be positive")
+        return self
+
+
+class ClusterGrid(Frozen):
+    """Grid mode: clusters with flux, core radius and redshift drawn from ranges."""
+
+    n_per_pointing: int = Field(default=6, ge=0)
+    flux: Range = Range(min=5e-15, max=2e-13, distribution="loguniform")
+    core_radius: Range = Range(min=5.0, max=120.0, distribution="loguniform")
+    redshift: Range = Range(min=0.05, max=1.2)
+
+    @model_validator(mode="after")
+    def _positive(self):
+        if self.flux.min <= 0:
+            raise ValueError("flux.min must be positive (erg/s/cm2)")
+        if self.core_radius.min <= 0:
+            raise ValueError("core_radius.min must be positive (arcsec)")
+        if self.redshift.min < 0:
+            raise ValueError("redshift.min must be >= 0")
+        return self
+
+
+class Cosmology(Frozen):
+    H0: float = Field(default=70.0, gt=0)
+    Om0: float = Field(default=0.3, gt=0, lt=1)
+    Ob0: float = Field(default=0.049, gt=0, lt=1)
+    sigma8: float = Field(default=0.81, gt=0)
+    ns: float = Field(default=0.96, gt=0)
+
+
+class ScalingRelations(Frozen):
+    """M500c–T and L–T with log-normal scatter; see :mod:`selfunc.sky.scaling`.
+
+    M–T: Lieu et al. 2016 (XXL IV) slope 1.67 [V], normalisation 10^13.56 M☉ at 1 keV [A].
+    L–T: 0.5–2 keV rest-frame luminosity in R500, slope 2.63 and 4.0e43 erg/s at 3 keV [A]
+    with E(z)^1.64 evolution (Giles et al. 2016 XXL III evolution [V]).
+    """
+
+    mt_norm: float = Field(default=10 ** 13.56, gt=0)
+    mt_slope: float = Field(default=1.67, gt=0)
+    mt_scatter: float = Field(default=0.41, ge=0)
+    lt_norm: float = Field(default=4.0e43, gt=0)
+    lt_pivot: float = Field(default=3.0, gt=0)
+    lt_slope: float = Field(default=2.63, gt=0)
+    lt_evolution: float = 1.64
+    lt_scatter: float = Field(default=0.5, ge=0)
+    x_c: float = Field(default=0.24, gt=0)
+    x_c_scatter: float = Field(default=0.0, ge=0)
+
+
+class ClusterMassFunction(Frozen):
+    """Population mode: halo mass function (colossus) × comoving volume in the field."""
+
+    model: str = "tinker08"
+    log10_mass: Range = Range(min=13.3, max=15.5)
+    redshift: Range = Range(min=0.05, max=1.5)
+    cosmology: Cosmology = Cosmology()
+    scaling: ScalingRelations = ScalingRelations()
+
+
+class AgnConfig(Frozen):
+    """Moretti et al. 2003 soft-band logN–logS (xmm_facts §7.1)."""
+
+    flux_min: Flux = Field(default=1e-15, gt=0)
+    flux_max: Flux = Field(default=1e-11, gt=0)
+    alpha1: float = 1.82
+    alpha2: float = 0.60
+    s0: Flux = Field(default=1.48e-14, gt=0)
+    n_s: float = Field(default=6150.0, gt=0)
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.flux_min >= self.flux_max:
+            raise ValueError("flux_min must be below flux_max")
+        return self
+
+
+class StarConfig(Frozen):
+    """X-ray stars: N per deg² at the Galactic pole above ``flux_min``, scaled by
+    1/sin|b| (a plane-parallel disc), N(>S) ∝ S^−slope, and an X-ray-to-optical flux
+    ratio log(f_X/f_R) drawn uniformly in ``log_fx_fo`` (coronal stars: −4 … −2)."""
+
+    density_at_pole: float = Field(default=8.0, ge=0)
+    flux_min: Flux = Field(default=2e-15, gt=0)
+    slope: float = Field(default=1.2, gt=0)
+    log_fx_fo: Range = Range(min=-4.0, max=-2.0)
+
+
+class NearbyGalaxyConfig(Frozen):
+    per_pointing: float = Field(default=0.3, ge=0)
+    flux: Range = Range(min=5e-15, max=5e-14, distribution="loguniform")
+    core_radius: Range = Range(min=8.0, max=30.0, distribution="loguniform")
+    redshift: Range = Range(min=0.003, max=0.03)
+    mag_r: Range = Range(min=10.0, max=14.5)
+    optical_radius: Range = Range(min=20.0, max=90.0)
+
+
+class PairConfig(Frozen):
+    per_pointing: float = Field(default=0.5, ge=0)
+    separation: Range = Range(min=6.0, max=25.0)
+    flux: Range = Range(min=5e-15, max=5e-14, distribution="loguniform")
+
+
+class CentralAgnConfig(Frozen):
+    fraction: float = Field(default=0.1, ge=0, le=1)
+    flux_ratio: Range = Range(min=0.2, max=1.0, distribution="loguniform")
+
+
+class PopulationConfig(Frozen):
+    mode: Literal["grid", "mass_function"] = "grid"
+    beta: float = Field(default=2 / 3, gt=0.5)
+    truncation: float = Field(default=10.0, gt=1)
+    placement_radius: Arcmin = Field(default=13.0, gt=0)
+    min_separation: Arcsec = Field(default=90.0, ge=0)
+    grid: ClusterGrid = ClusterGrid()
+    mass_function: ClusterMassFunction = ClusterMassFunction()
+    agn: AgnConfig = AgnConfig()
+    stars: StarConfig = StarConfig()
+    nearby_galaxies: NearbyGalaxyConfig = NearbyGalaxyConfig()
+    pairs: PairConfig = PairConfig()
+    central_agn: CentralAgnConfig = CentralAgnConfig()
+
+
+class CampaignSettings(Frozen):
+    name: str = "campaign"
+    seed: int = Field(default=0, ge=0)
+    n_pointings: int = Field(default=1, ge=1)
+    stages: tuple[Literal["sky", "xray"], ...] = ("sky", "xray")
+
+
+class CampaignConfig(Frozen):
+    campaign: CampaignSettings = CampaignSettings()
+    instrument: InstrumentConfig = InstrumentConfig()
+    survey: SurveyConfig = SurveyConfig()
+    population: PopulationConfig = PopulationConfig()

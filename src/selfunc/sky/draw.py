@@ -1,0 +1,201 @@
+"""What is in the sky of one pointing: the truth table.
+
+``draw(spec, population, radius, rng)`` returns an :class:`astropy.table.Table`, one row
+per emitting component (columns in ``docs/catalogues.md``). ``radius`` (arcmin) is the
+disc over which the field populations (AGN, stars) are drawn; clusters, close pairs and
+nearby galaxies are placed inside ``population.placement_radius`` (the survey's analysis
+radius), at least ``min_separation`` from each other.
+
+Kinds: ``cluster`` (β-model), ``agn``, ``star``, ``nearby_galaxy`` (small soft β-model plus a
+bright, large optical galaxy), ``double`` (each AGN of a close pair; the pair shares a
+``group``), ``central_agn`` (the AGN at the centre of an AC cluster, same ``group`` as it).
+``spectrum`` says which energy conversion factor applies (``cluster``, ``agn``, ``star``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import astropy.units as u
+from astropy.table import Table
+
+from selfunc.config.models import PopulationConfig, Range
+from selfunc.pointing import PointingSpec
+from selfunc.sky import lognlogs, massfunction, scaling
+from selfunc.sky.tangent import offsets_to_radec
+
+__all__ = ["draw", "TRUTH_UNITS"]
+
+TRUTH_UNITS = {"ra": u.deg, "dec": u.deg, "xi": u.arcsec, "eta": u.arcsec,
+               "flux": u.erg / u.s / u.cm**2, "core_radius": u.arcsec, "mass": u.Msun,
+               "temperature": u.keV, "luminosity": u.erg / u.s, "mag_r": u.mag,
+               "optical_radius": u.arcsec}
+
+_COLUMNS = ("kind", "group", "spectrum", "xi", "eta", "flux", "core_radius", "beta",
+            "redshift", "mass", "temperature", "luminosity", "mag_r", "optical_radius")
+
+
+def _draw_range(r: Range, rng, n):
+    if r.distribution == "loguniform":
+        return np.exp(rng.uniform(np.log(r.min), np.log(r.max), n))
+    return rng.uniform(r.min, r.max, n)
+
+
+def _disc(rng, n, radius_arcsec):
+    r = radius_arcsec * np.sqrt(rng.uniform(0.0, 1.0, n))
+    phi = rng.uniform(0.0, 2 * np.pi, n)
+    return r * np.cos(phi), r * np.sin(phi)
+
+
+def _place(rng, n, radius, min_sep, taken: list):
+    """Uniform positions in a disc, at least ``min_sep`` from every taken position."""
+    out = []
+    for _ in range(n):
+        for _attempt in range(1000):
+            x, y = _disc(rng, 1, radius)
+            p = (float(x[0]), float(y[0]))
+            if all(np.hypot(p[0] - q[0], p[1] - q[1]) >= min_sep for q in taken):
+                break
+        else:
+            raise RuntimeError(
+                f"cannot place {n} objects {min_sep}\" apart inside {radius}\"; "
+                "lower population.min_separation or the number of objects")
+        taken.append(p)
+        out.append(p)
+    return np.array(out).reshape(-1, 2)
+
+
+def _optical_mag(flux, log_fx_fo):
+    """R magnitude from log(f_X/f_R) = log f_X + m_R/2.5 + 5.5 (Hornschemeier+01 form)."""
+    return 2.5 * (log_fx_fo - np.log10(flux) - 5.5)
+
+
+def _clusters(spec, pop: PopulationConfig, rng, area_deg2):
+    """Cluster rows as a dict of arrays (grid or mass-function mode)."""
+    mf = pop.mass_function
+    cosmo = scaling.astropy_cosmology(mf.cosmology)
+    rel = mf.scaling
+    if pop.mode == "grid":
+        g = pop.grid
+        n = g.n_per_pointing
+        flux = _draw_range(g.flux, rng, n)
+        rc = _draw_range(g.core_radius, rng, n)
+        z = _draw_range(g.redshift, rng, n)
+        # Bookkeeping for later stages: L, T, M consistent with the scaling relations
+        # (no scatter), found by a fixed-point iteration because K(z, T) depends on T.
+        t = np.full(n, 3.0)
+        for _ in range(20):
+            lum = scaling.luminosity_from_flux(flux, z, t, cosmo)
+            t = scaling.temperature_from_luminosity(lum, z, cosmo, rel)
+        mass = scaling.mass_from_temperature(t, z, cosmo, rel)
+    else:
+        mass, z = massfunction.sample_halos(mf, area_deg2, rng)
+        n = len(mass)
+        t = scaling.temperature_from_mass(mass, z, cosmo, rel) * np.exp(
+            rng.normal(0.0, rel.mt_scatter / rel.mt_slope, n))
+        lum = scaling.luminosity_from_temperature(t, z, cosmo, rel) * np.exp(
+            rng.normal(0.0, rel.lt_scatter, n))
+        flux = scaling.flux_from_luminosity(lum, z, t, cosmo)
+        x_c = rel.x_c * np.exp(rng.normal(0.0, rel.x_c_scatter, n))
+        rc = x_c * scaling.r500_mpc(mass, z, cosmo) * scaling.arcsec_per_mpc(z, cosmo)
+    return dict(flux=flux, core_radius=rc, redshift=z, mass=mass, temperature=t,
+                luminosity=lum)
+
+
+def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
+         rng: np.random.Generator) -> Table:
+    """Draw the truth table of one pointing (see module docstring)."""
+    rows = {k: [] for k in _COLUMNS}
+    nan = np.nan
+
+    def add(kind, group, spectrum, xy, flux, **kw):
+        n = len(flux)
+        rows["kind"] += [kind] * n
+        rows["group"] += list(np.broadcast_to(group, n))
+        rows["spectrum"] += [spectrum] * n
+        rows["xi"] += list(xy[:, 0])
+        rows["eta"] += list(xy[:, 1])
+        rows["flux"] += list(flux)
+        for key in _COLUMNS[6:]:
+            rows[key] += list(np.broadcast_to(kw.get(key, nan), n))
+
+    field_radius = radius * 60.0
+    place_radius = pop.placement_radius * 60.0
+    area_field = np.pi * radius**2 / 3600.0
+    area_place = np.pi * pop.placement_radius**2 / 3600.0
+    taken: list = []
+    next_group = 0
+
+    # Clusters first: they are what the survey is about, so they get space first.
+    cl = _clusters(spec, pop, rng, area_place)
+    n_cl = len(cl["flux"])
+    xy = _place(rng, n_cl, place_radius, pop.min_separation, taken)
+    groups = np.arange(next_group, next_group + n_cl)
+    next_group += n_cl
+    add("cluster", groups, "cluster", xy, cl["flux"], core_radius=cl["core_radius"],
+        beta=pop.beta, redshift=cl["redshift"], mass=cl["mass"],
+        temperature=cl["temperature"], luminosity=cl["luminosity"])
+    has_agn = rng.uniform(size=n_cl) < pop.central_agn.fraction
+    if has_agn.any():
+        ratio = _draw_range(pop.central_agn.flux_ratio, rng, has_agn.sum())
+        fx = cl["flux"][has_agn] * ratio
+        add("central_agn", groups[has_agn], "agn", xy[has_agn], fx,
+            redshift=cl["redshift"][has_agn],
+            mag_r=_optical_mag(fx, rng.normal(0.0, 0.5, has_agn.sum())))
+
+    # Nearby galaxies: soft extended X-ray emission and a bright, large optical galaxy.
+    ng = pop.nearby_galaxies
+    n_gal = rng.poisson(ng.per_pointing)
+    xy = _place(rng, n_gal, place_radius, pop.min_separation, taken)
+    add("nearby_galaxy", np.arange(next_group, next_group + n_gal), "cluster", xy,
+        _draw_range(ng.flux, rng, n_gal), core_radius=_draw_range(ng.core_radius, rng, n_gal),
+        beta=pop.beta, redshift=_draw_range(ng.redshift, rng, n_gal),
+        mag_r=_draw_range(ng.mag_r, rng, n_gal),
+        optical_radius=_draw_range(ng.optical_radius, rng, n_gal))
+    next_group += n_gal
+
+    # Close AGN pairs: the "double source" class.
+    pc = pop.pairs
+    n_pair = rng.poisson(pc.per_pointing)
+    centre = _place(rng, n_pair, place_radius, pop.min_separation, taken)
+    sep = _draw_range(pc.separation, rng, n_pair)
+    phi = rng.uniform(0.0, 2 * np.pi, n_pair)
+    half = 0.5 * sep[:, None] * np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    for sign in (+1, -1):
+        fx = _draw_range(pc.flux, rng, n_pair)
+        add("double", np.arange(next_group, next_group + n_pair), "agn", centre + sign * half,
+            fx, mag_r=_optical_mag(fx, rng.normal(0.0, 0.5, n_pair)))
+    next_group += n_pair
+
+    # Field AGN from the logN-logS over the whole field.
+    agn = pop.agn
+    mean = (lognlogs.n_greater(agn.flux_min, agn) - lognlogs.n_greater(agn.flux_max, agn)) * area_field
+    n_agn = rng.poisson(mean)
+    fx = lognlogs.sample_fluxes(n_agn, rng, agn)
+    xy = np.stack(_disc(rng, n_agn, field_radius), axis=1)
+    add("agn", np.arange(next_group, next_group + n_agn), "agn", xy, fx,
+        mag_r=_optical_mag(fx, rng.normal(0.0, 0.5, n_agn)))
+    next_group += n_agn
+
+    # X-ray stars: a plane-parallel disc makes their density scale as 1/sin|b|.
+    st = pop.stars
+    sinb = max(abs(np.sin(np.radians(spec.glat))), 0.05)
+    n_star = rng.poisson(st.density_at_pole / sinb * area_field)
+    fx = st.flux_min * rng.uniform(0.0, 1.0, n_star) ** (-1.0 / st.slope)
+    xy = np.stack(_disc(rng, n_star, field_radius), axis=1)
+    add("star", np.arange(next_group, next_group + n_star), "star", xy, fx,
+        mag_r=_optical_mag(fx, _draw_range(st.log_fx_fo, rng, n_star)))
+
+    table = Table({k: np.asarray(v) for k, v in rows.items()})
+    table["kind"] = table["kind"].astype("U13")
+    table["spectrum"] = table["spectrum"].astype("U7")
+    table["group"] = table["group"].astype(np.int64)
+    table.add_column(np.arange(len(table), dtype=np.int64), name="id", index=0)
+    ra, dec = offsets_to_radec(spec.ra, spec.dec, table["xi"], table["eta"])
+    table.add_column(ra, name="ra", index=4)
+    table.add_column(dec, name="dec", index=5)
+    for name, unit in TRUTH_UNITS.items():
+        table[name].unit = unit
+    # FITS-safe (≤ 8 character) keys: the table is written as a FITS binary table.
+    table.meta.update(POINTING=spec.id, SEED=spec.seed, RA_PNT=spec.ra, DEC_PNT=spec.dec,
+                      FIELDRAD=radius, AGNSMIN=agn.flux_min)
+    return table

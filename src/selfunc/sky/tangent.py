@@ -1,0 +1,33 @@
+"""Gnomonic (TAN) projection about a pointing centre: offsets ξ (east), η (north) in arcsec.
+
+The same projection as the images' FITS ``RA---TAN``/``DEC--TAN`` WCS, so a source placed
+at (ξ, η) lands on pixel CRPIX + (−ξ, η)/pixel_size exactly in a north-up image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["offsets_to_radec", "radec_to_offsets"]
+
+_ARCSEC = np.pi / (180.0 * 3600.0)
+
+
+def offsets_to_radec(ra0, dec0, xi, eta):
+    """Inverse gnomonic projection; angles in degrees, offsets in arcsec."""
+    a0, d0 = np.radians(ra0), np.radians(dec0)
+    x = np.asarray(xi, float) * _ARCSEC
+    y = np.asarray(eta, float) * _ARCSEC
+    denom = np.cos(d0) - y * np.sin(d0)
+    ra = a0 + np.arctan2(x, denom)
+    dec = np.arctan2(np.sin(d0) + y * np.cos(d0), np.hypot(x, denom))
+    return np.degrees(ra) % 360.0, np.degrees(dec)
+
+
+def radec_to_offsets(ra0, dec0, ra, dec):
+    a0, d0 = np.radians(ra0), np.radians(dec0)
+    a, d = np.radians(np.asarray(ra, float)), np.radians(np.asarray(dec, float))
+    cosc = np.sin(d0) * np.sin(d) + np.cos(d0) * np.cos(d) * np.cos(a - a0)
+    xi = np.cos(d) * np.sin(a - a0) / cosc
+    eta = (np.cos(d0) * np.sin(d) - np.sin(d0) * np.cos(d) * np.cos(a - a0)) / cosc
+    return xi / _ARCSEC, eta / _ARCSEC

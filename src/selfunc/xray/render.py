@@ -1,0 +1,208 @@
+"""Expected-counts images of sources for one camera: PSF cores on the image grid, PSF
+wings on a coarse grid (see :mod:`selfunc.xray.psf` for the exact core/tail split).
+
+* Point sources put counts n = F·ECF·t·v(θ_src) into a King PSF at their position (the
+  mirror's effective area belongs to where the source is).
+* Extended sources (β-models) are surface brightness × v(θ) per sky pixel, normalised so
+  the model integrates to the truth flux inside its truncation radius, then convolved with
+  the local PSF: the core by FFT on a stamp for the inner ``FINE_RADIUS`` (beyond it the
+  profile is smooth on the scale of the core, which then only carries its integral), the
+  wings on the coarse grid like point sources.
+Chip gaps are applied afterwards by the caller (photons that land in a gap are lost).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+from scipy import signal
+
+from selfunc.sky import betamodel
+from selfunc.xray import psf
+
+__all__ = ["ImageGrid", "SourceList", "render_camera"]
+
+COARSE = 8  # coarse pixel = 8 image pixels (20″ on the XAmin grid)
+COARSE_PAD = 16  # coarse pixels of sky outside the image whose wings still reach it
+TAIL_ZONE = 3.0  # arcmin: wings share one kernel within a zone of off-axis angle
+FINE_RADIUS = 40  # image pixels of an extended source convolved with the PSF core
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageGrid:
+    """A square north-up image of ``npix`` pixels of ``pixel`` arcsec about the pointing.
+
+    Pixel (x, y) (0-based, x to the west... i.e. increasing to the right = decreasing RA)
+    has tangent-plane offsets ξ = −(x − c)·pixel, η = (y − c)·pixel, c = (npix − 1)/2.
+    """
+
+    npix: int
+    pixel: float
+
+    @property
+    def centre(self) -> float:
+        return (self.npix - 1) / 2.0
+
+    def to_pixel(self, xi, eta):
+        return self.centre - np.asarray(xi) / self.pixel, self.centre + np.asarray(eta) / self.pixel
+
+    @functools.cached_property
+    def offsets(self):
+        """(ξ, η) arrays in arcsec of every pixel centre."""
+        idx = (np.arange(self.npix) - self.centre) * self.pixel
+        return np.broadcast_to(-idx[None, :], (self.npix,) * 2), np.broadcast_to(idx[:, None], (self.npix,) * 2)
+
+    @functools.cached_property
+    def theta(self):
+        """Off-axis angle of every pixel centre, arcmin."""
+        xi, eta = self.offsets
+        return np.hypot(xi, eta) / 60.0
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceList:
+    """The per-camera view of the truth table that rendering needs (plain arrays)."""
+
+    x: np.ndarray  # image pixel, 0-based
+    y: np.ndarray
+    theta: np.ndarray  # arcmin
+    counts: np.ndarray  # expected counts in this camera (before chip gaps)
+    core_radius: np.ndarray  # arcsec, NaN for point sources
+    beta: np.ndarray
+    truncation: float
+
+
+def _add(image, stamp, x0: int, y0: int):
+    """Add ``stamp`` with its [0, 0] at image pixel (x0, y0), clipped to the image."""
+    ny, nx = image.shape
+    h, w = stamp.shape
+    xa, ya = max(x0, 0), max(y0, 0)
+    xb, yb = min(x0 + w, nx), min(y0 + h, ny)
+    if xa >= xb or ya >= yb:
+        return
+    image[ya:yb, xa:xb] += stamp[ya - y0:yb - y0, xa - x0:xb - x0]
+
+
+def _beta_stamp(x, y, rc_pix, beta, truncation, npix, vignetting_of):
+    """Normalised β-model (sum 1 over the truncation disc) × v(θ) on image pixels.
+
+    Returns (stamp, x0, y0) with the stamp's [0, 0] at image pixel (x0, y0); pixels off the
+    image are dropped *after* normalising, so flux beyond the image is lost, not moved.
+    """
+    rt = truncation * rc_pix
+    half = int(np.ceil(rt)) + 1
+    xc, yc = int(round(x)), int(round(y))
+    x0, y0 = xc - half, yc - half
+    n = 2 * half + 1
+    # Sub-sample where the profile curves on the pixel scale (r ≲ 2 r_c).
+    sub = int(np.clip(np.ceil(6.0 / rc_pix), 1, 7))
+    g = np.arange(n) + 0.0
+    yy, xx = np.meshgrid(g + y0 - y, g + x0 - x, indexing="ij")
+    r = np.hypot(xx, yy)
+    s = np.where(r <= rt, betamodel.profile(r, rc_pix, beta), 0.0)
+    if sub > 1:
+        m = int(np.ceil(2 * rc_pix)) + 2
+        lo, hi = max(half - m, 0), min(half + m + 1, n)
+        offs = (np.arange(sub) + 0.5) / sub - 0.5
+        gy = (np.arange(lo, hi)[:, None] + offs[None, :]).ravel() + y0 - y
+        gx = (np.arange(lo, hi)[:, None] + offs[None, :]).ravel() + x0 - x
+        rr = np.hypot(gx[None, :], gy[:, None])
+        ss = np.where(rr <= rt, betamodel.profile(rr, rc_pix, beta), 0.0)
+        k = hi - lo
+        s[lo:hi, lo:hi] = ss.reshape(k, sub, k, sub).mean(axis=(1, 3))
+    s /= s.sum()
+    # Clip to the image (plus nothing): the stamp is what lands on the sky grid.
+    ya, yb = max(y0, 0), min(y0 + n, npix)
+    xa, xb = max(x0, 0), min(x0 + n, npix)
+    s = s[ya - y0:yb - y0, xa - x0:xb - x0]
+    if s.size == 0:
+        return s, xa, ya
+    return s * vignetting_of(ya, yb, xa, xb), xa, ya
+
+
+def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: float,
+                  r_in: float, theta_step: float, vignetting_of) -> np.ndarray:
+    """Expected counts per image pixel from ``sources`` in one camera (no background).
+
+    ``vignetting_of(ya, yb, xa, xb)`` returns v(θ) on that image slice (for extended
+    sources); point sources' ``counts`` already include v at their position.
+    """
+    npix, pix = grid.npix, grid.pixel
+    image = np.zeros((npix, npix))
+    nc = -(-npix // COARSE) + 2 * COARSE_PAD
+    zones: dict[int, np.ndarray] = {}
+
+    def coarse_zone(theta):
+        z = int(min(theta, psf.THETA_MAX) // TAIL_ZONE)
+        if z not in zones:
+            zones[z] = np.zeros((nc, nc))
+        return zones[z]
+
+    def deposit(zone, x, y, amount):
+        """Cloud-in-cell deposit on the coarse grid (position in image pixels)."""
+        cx = (x + 0.5) / COARSE - 0.5 + COARSE_PAD
+        cy = (y + 0.5) / COARSE - 0.5 + COARSE_PAD
+        i, j = int(np.floor(cy)), int(np.floor(cx))
+        wy, wx = cy - i, cx - j
+        for di, dj, w in ((0, 0, (1 - wy) * (1 - wx)), (0, 1, (1 - wy) * wx),
+                          (1, 0, wy * (1 - wx)), (1, 1, wy * wx)):
+            ii, jj = i + di, j + dj
+            if 0 <= ii < nc and 0 <= jj < nc:
+                zone[ii, jj] += amount * w
+
+    def params(theta):
+        t = np.round(min(theta, psf.THETA_MAX) / theta_step) * theta_step
+        return psf.king_parameters(camera, energy, t)
+
+    for k in range(len(sources.x)):
+        x, y, theta, n = sources.x[k], sources.y[k], sources.theta[k], sources.counts[k]
+        if n <= 0:
+            continue
+        rc, alpha = params(theta)
+        rc_src = sources.core_radius[k]
+        if not np.isfinite(rc_src):
+            xc, yc = int(np.round(x)), int(np.round(y))
+            stamp = psf.core_stamp(rc, alpha, r_in, pix, x - xc, y - yc)
+            h = stamp.shape[0] // 2
+            _add(image, n * stamp, xc - h, yc - h)
+            deposit(coarse_zone(theta), x, y, n)
+            continue
+        s, xa, ya = _beta_stamp(x, y, rc_src / pix, sources.beta[k], sources.truncation,
+                                npix, vignetting_of)
+        if s.size == 0:
+            continue
+        s = n * s
+        core = psf.core_stamp(rc, alpha, r_in, pix, 0.0, 0.0)
+        f_core = psf.core_fraction(rc, alpha, r_in)
+        # Inner region: convolve with the PSF core; outer region: only its integral.
+        yy, xx = np.mgrid[ya:ya + s.shape[0], xa:xa + s.shape[1]]
+        inner = np.hypot(xx - x, yy - y) <= FINE_RADIUS
+        s_in = np.where(inner, s, 0.0)
+        image[ya:ya + s.shape[0], xa:xa + s.shape[1]] += f_core * (s - s_in)
+        sl = np.nonzero(inner.any(axis=1))[0], np.nonzero(inner.any(axis=0))[0]
+        if sl[0].size:
+            r0, r1, c0, c1 = sl[0][0], sl[0][-1] + 1, sl[1][0], sl[1][-1] + 1
+            conv = signal.fftconvolve(s_in[r0:r1, c0:c1], core, mode="full")
+            h = core.shape[0] // 2
+            _add(image, conv, xa + c0 - h, ya + r0 - h)
+        zone = coarse_zone(theta)
+        # Block-sum the stamp onto the coarse grid (each image pixel to its coarse cell).
+        cy = (np.arange(ya, ya + s.shape[0]) // COARSE) + COARSE_PAD
+        cx = (np.arange(xa, xa + s.shape[1]) // COARSE) + COARSE_PAD
+        np.add.at(zone, (cy[:, None], cx[None, :]), s)
+
+    if zones:
+        half = nc
+        tails = np.zeros((nc, nc))
+        for z, dens in zones.items():
+            theta_z = min((z + 0.5) * TAIL_ZONE, psf.THETA_MAX)
+            rc, alpha = psf.king_parameters(camera, energy, theta_z)
+            kern = psf.tail_kernel(round(float(rc), 4), round(float(alpha), 5), float(r_in),
+                                   COARSE * pix, half)
+            tails += signal.fftconvolve(dens, kern, mode="full")[half:half + nc, half:half + nc]
+        inner = tails[COARSE_PAD:nc - COARSE_PAD, COARSE_PAD:nc - COARSE_PAD]
+        up = np.repeat(np.repeat(inner, COARSE, axis=0), COARSE, axis=1)[:npix, :npix]
+        image += up / COARSE**2
+    return image
