@@ -117,7 +117,7 @@ def coverage(chips: list[Chip], xi, eta, roll_deg: float, pixel: float, fov_radi
     groups: dict[tuple, list[tuple[float, float]]] = {}
     for urange, vranges in columns.items():
         groups.setdefault(tuple(sorted(vranges)), []).append(urange)
-    total = np.zeros(np.shape(xi))
+    total = np.zeros(np.broadcast_shapes(np.shape(xi), np.shape(eta)))
     for vranges, uranges in groups.items():
         fu = sum(_overlap(u, u0, u1, half) for u0, u1 in uranges)
         fv = sum(_overlap(v, v0, v1, half) for v0, v1 in vranges)

@@ -1,6 +1,7 @@
 """FITS files of simulated pointings: one file, one HDU per image, each with the WCS.
 
-Layout of ``xray.fits`` (tile-compressed, lossless):
+Layout of ``xray.fits`` (RICE tile-compressed; counts lossless, float maps quantised to
+``QUANTUM``: 10⁻³ s of exposure, 10⁻⁷ counts of background or model per pixel):
 
 ===================  ==========================================================
 ``PRIMARY``          pointing keywords (RA_PNT, DEC_PNT, PA_PNT, EXPOSURE, DATE-OBS…)
@@ -28,6 +29,10 @@ from selfunc.io import atomic_path
 from selfunc.xray.observe import XrayObservation
 
 __all__ = ["write_observation", "write_truth", "KINDS"]
+
+#: Absolute quantisation step of the float images (SUBTRACTIVE_DITHER_2 keeps exact zeros;
+#: a fixed dither seed keeps files bit-identical run to run, which gzip tiles are not).
+QUANTUM = {"exposure": 1e-3, "background": 1e-7, "model": 1e-7}
 
 KINDS = (("COUNTS", "counts", "count"), ("EXPOSURE", "exposure", "s"),
          ("BACKGROUND", "background", "count"), ("MODEL", "model", "count"))
@@ -73,8 +78,9 @@ def write_observation(obs: XrayObservation, path: str | Path) -> Path:
         for extname, attr, bunit in KINDS:
             data = getattr(obs, attr)[camera]
             data = data.astype(np.int32) if attr == "counts" else data.astype(np.float32)
-            kw = dict(compression_type="RICE_1") if attr == "counts" else dict(
-                compression_type="GZIP_2", quantize_level=0.0)
+            kw = dict(compression_type="RICE_1")
+            if attr != "counts":
+                kw.update(quantize_level=-QUANTUM[attr], quantize_method=2, dither_seed=1)
             hdus.append(fits.CompImageHDU(data, header=_header(obs, extname + suffix, bunit, camera), **kw))
     with atomic_path(path) as tmp:
         fits.HDUList(hdus).writeto(tmp)

@@ -17,7 +17,7 @@ import dataclasses
 import functools
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from selfunc.sky import betamodel
 from selfunc.xray import psf
@@ -27,7 +27,7 @@ __all__ = ["ImageGrid", "SourceList", "render_camera"]
 COARSE = 8  # coarse pixel = 8 image pixels (20″ on the XAmin grid)
 COARSE_PAD = 16  # coarse pixels of sky outside the image whose wings still reach it
 TAIL_ZONE = 3.0  # arcmin: wings share one kernel within a zone of off-axis angle
-FINE_RADIUS = 40  # image pixels of an extended source convolved with the PSF core
+FINE_RADIUS = 120  # image pixels of an extended source convolved with the PSF core
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,11 +134,19 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
     nc = -(-npix // COARSE) + 2 * COARSE_PAD
     zones: dict[int, np.ndarray] = {}
 
-    def coarse_zone(theta):
+    def zone_params(z):
+        return psf.king_parameters(camera, energy, min((z + 0.5) * TAIL_ZONE, psf.THETA_MAX))
+
+    def coarse_zone(theta, rc, alpha):
+        """The zone's coarse grid, and the factor that rescales a source's wing flux
+        1 − f_core(own PSF) to the zone kernel's integral 1 − f_core(zone PSF), so that
+        core + wings conserve the source's counts exactly."""
         z = int(min(theta, psf.THETA_MAX) // TAIL_ZONE)
         if z not in zones:
             zones[z] = np.zeros((nc, nc))
-        return zones[z]
+        rcz, az = zone_params(z)
+        scale = (1.0 - psf.core_fraction(rc, alpha, r_in)) / (1.0 - psf.core_fraction(rcz, az, r_in))
+        return zones[z], scale
 
     def deposit(zone, x, y, amount):
         """Cloud-in-cell deposit on the coarse grid (position in image pixels)."""
@@ -167,7 +175,8 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
             stamp = psf.core_stamp(rc, alpha, r_in, pix, x - xc, y - yc)
             h = stamp.shape[0] // 2
             _add(image, n * stamp, xc - h, yc - h)
-            deposit(coarse_zone(theta), x, y, n)
+            zone, scale = coarse_zone(theta, rc, alpha)
+            deposit(zone, x, y, n * scale)
             continue
         s, xa, ya = _beta_stamp(x, y, rc_src / pix, sources.beta[k], sources.truncation,
                                 npix, vignetting_of)
@@ -176,33 +185,41 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
         s = n * s
         core = psf.core_stamp(rc, alpha, r_in, pix, 0.0, 0.0)
         f_core = psf.core_fraction(rc, alpha, r_in)
-        # Inner region: convolve with the PSF core; outer region: only its integral.
+        # Inner region: convolve with the PSF core; outer region: only its integral. A
+        # linear taper between FINE_RADIUS/2 and FINE_RADIUS joins them without an edge.
         yy, xx = np.mgrid[ya:ya + s.shape[0], xa:xa + s.shape[1]]
-        inner = np.hypot(xx - x, yy - y) <= FINE_RADIUS
-        s_in = np.where(inner, s, 0.0)
+        taper = np.clip((FINE_RADIUS - np.hypot(xx - x, yy - y)) / (0.5 * FINE_RADIUS), 0.0, 1.0)
+        s_in = s * taper
         image[ya:ya + s.shape[0], xa:xa + s.shape[1]] += f_core * (s - s_in)
-        sl = np.nonzero(inner.any(axis=1))[0], np.nonzero(inner.any(axis=0))[0]
-        if sl[0].size:
-            r0, r1, c0, c1 = sl[0][0], sl[0][-1] + 1, sl[1][0], sl[1][-1] + 1
+        rows, cols = np.nonzero(taper.any(axis=1))[0], np.nonzero(taper.any(axis=0))[0]
+        if rows.size and cols.size:
+            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
             conv = signal.fftconvolve(s_in[r0:r1, c0:c1], core, mode="full")
             h = core.shape[0] // 2
             _add(image, conv, xa + c0 - h, ya + r0 - h)
-        zone = coarse_zone(theta)
+        zone, scale = coarse_zone(theta, rc, alpha)
         # Block-sum the stamp onto the coarse grid (each image pixel to its coarse cell).
         cy = (np.arange(ya, ya + s.shape[0]) // COARSE) + COARSE_PAD
         cx = (np.arange(xa, xa + s.shape[1]) // COARSE) + COARSE_PAD
-        np.add.at(zone, (cy[:, None], cx[None, :]), s)
+        np.add.at(zone, (cy[:, None], cx[None, :]), s * scale)
 
     if zones:
         half = nc
         tails = np.zeros((nc, nc))
         for z, dens in zones.items():
-            theta_z = min((z + 0.5) * TAIL_ZONE, psf.THETA_MAX)
-            rc, alpha = psf.king_parameters(camera, energy, theta_z)
+            rc, alpha = zone_params(z)
             kern = psf.tail_kernel(round(float(rc), 4), round(float(alpha), 5), float(r_in),
                                    COARSE * pix, half)
             tails += signal.fftconvolve(dens, kern, mode="full")[half:half + nc, half:half + nc]
-        inner = tails[COARSE_PAD:nc - COARSE_PAD, COARSE_PAD:nc - COARSE_PAD]
-        up = np.repeat(np.repeat(inner, COARSE, axis=0), COARSE, axis=1)[:npix, :npix]
-        image += up / COARSE**2
+        # Bilinear interpolation of the coarse densities to the image pixels (smooth wings
+        # without 20" steps), rescaled so that the image receives exactly the wing counts
+        # that the coarse cells over the image hold.
+        centres = (np.arange(npix) + 0.5) / COARSE - 0.5 + COARSE_PAD
+        up = ndimage.map_coordinates(tails, np.meshgrid(centres, centres, indexing="ij"),
+                                     order=1, mode="nearest") / COARSE**2
+        held = tails[COARSE_PAD:COARSE_PAD + npix // COARSE, COARSE_PAD:COARSE_PAD + npix // COARSE].sum()
+        covered = up[:(npix // COARSE) * COARSE, :(npix // COARSE) * COARSE].sum()
+        if covered > 0:
+            up *= held / covered
+        image += up
     return image
