@@ -3,8 +3,8 @@
 Every model forbids unknown keys, so a misspelt key is an error, not a silent default.
 Numbers are in the canonical units of ``DESIGN.md`` (arcsec, arcmin for off-axis and field
 radii, s, keV, erg s⁻¹ cm⁻² in 0.5–2 keV); strings with units are converted (see
-:mod:`selfunc.config.units`). Defaults and their sources are documented in
-``docs/configuration.md`` and in ``shared/reference/xmm_facts.md`` (tags [V]/[D]/[A]).
+:mod:`selfunc.config.units`). Defaults and their sources are documented on each model,
+with the numbers of ``shared/reference/xmm_facts.md`` (tags [V]/[D]/[A]).
 """
 
 from __future__ import annotations
@@ -140,6 +140,11 @@ class InstrumentConfig(Frozen):
         missing = [c for c in self.cameras if c not in self.ecf]
         if missing:
             raise ValueError(f"ecf has no entry for camera(s) {', '.join(missing)}")
+        if self.vignetting.model == "xareaef":
+            missing = [c for c in self.cameras if c not in self.vignetting.files]
+            if missing:
+                raise ValueError("vignetting model 'xareaef' needs a file for camera(s) "
+                                 + ", ".join(missing))
         return self
 
 

@@ -51,8 +51,7 @@ def vignetting_tables(instrument: InstrumentConfig) -> dict[str, vignetting.Vign
     if cfg.model == "analytic":
         table = vignetting.analytic()
         return {c: table for c in instrument.cameras}
-    return {c: vignetting.from_xareaef(cfg.files[c]) if c in cfg.files else vignetting.analytic()
-            for c in instrument.cameras}
+    return {c: vignetting.from_xareaef(cfg.files[c]) for c in instrument.cameras}
 
 
 def _roll(camera: str, roll: float) -> float:
