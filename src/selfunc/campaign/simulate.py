@@ -5,9 +5,10 @@ Folder layout::
 
     DIR/campaign.toml                 resolved config + provenance
     DIR/pointings/00000/xray.fits     images (see selfunc.xray.fitsio)
-    DIR/pointings/00000/truth.fits    truth table with units
+    DIR/pointings/00000/truth.fits    truth table with units (and its match to candidates)
+    DIR/pointings/00000/candidates.fits   detected candidates, labelled by the match
     DIR/pointings/00000/done.json     completion record, written last
-    DIR/catalogues/truth.h5, pointings.h5
+    DIR/catalogues/truth.h5, candidates.h5, pointings.h5
 
 A pointing with a completion record is not redone, so re-running a command resumes it.
 """
@@ -23,7 +24,10 @@ from astropy.table import Table, vstack
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.config.models import CampaignConfig
+from selfunc.detect import run as detect_run
+from selfunc.detect.inputs import from_observation
 from selfunc.io import atomic_path
+from selfunc.match import crossmatch
 from selfunc.pointing import PointingSpec, draw_pointings, rng_for
 from selfunc.sky import draw
 from selfunc.xray import observe
@@ -49,15 +53,32 @@ def simulate_pointing(spec: PointingSpec, cfg: CampaignConfig):
     return obs.truth, obs
 
 
+def detect_pointing(obs, truth, cfg: CampaignConfig):
+    """Detection on the combined images, then the match with the truth."""
+    images, psf = from_observation(obs, cfg.instrument)
+    cand = detect_run(images, psf, cfg.detection)
+    return crossmatch(cand, truth, obs.pixel)
+
+
 def _run_one(spec: PointingSpec, cfg: CampaignConfig, out: Path) -> dict:
     folder = pointing_dir(out, spec.id)
     t0 = time.perf_counter()
     truth, obs = simulate_pointing(spec, cfg)
     t1 = time.perf_counter()
+    seconds = {"simulate": t1 - t0}
+    n_cand = None
+    if "detect" in cfg.campaign.stages:
+        cand, truth = detect_pointing(obs, truth, cfg)
+        seconds["detect"] = time.perf_counter() - t1
+        n_cand = len(cand)
+        with atomic_path(folder / "candidates.fits") as tmp:
+            cand.write(tmp, format="fits")
+    t2 = time.perf_counter()
     write_observation(obs, folder / "xray.fits")
     write_truth(truth, folder / "truth.fits")
+    seconds["write"] = time.perf_counter() - t2
     record = {"pointing": spec.id, "spec": spec.as_row(), "n_truth": len(truth),
-              "seconds": {"simulate": t1 - t0, "write": time.perf_counter() - t1}}
+              "n_candidates": n_cand, "seconds": seconds}
     with atomic_path(folder / "done.json") as tmp:
         tmp.write_text(json.dumps(record, indent=1))
     return record
@@ -78,27 +99,42 @@ def run_campaign(cfg: CampaignConfig, out: str | Path, *, force: bool = False,
             continue
         rec = _run_one(spec, cfg, out)
         records.append(rec)
+        extra = (f", {rec['n_candidates']} candidates"
+                 if rec.get("n_candidates") is not None else "")
         progress(f"pointing {spec.id:5d}  ({k + 1}/{len(specs)})  "
-                 f"{rec['seconds']['simulate']:.2f} s  {rec['n_truth']} sources")
-    merge(out, specs)
+                 f"{sum(rec['seconds'].values()):.2f} s  {rec['n_truth']} sources{extra}")
+    merge(out, specs, detected="detect" in cfg.campaign.stages)
     return records
 
 
-def merge(out: Path, specs: list[PointingSpec]) -> None:
-    """Merge per-pointing truth tables and the pointing list into campaign catalogues."""
+def _stack(out: Path, specs, name: str) -> Table:
     tables = []
     for spec in specs:
-        t = Table.read(pointing_dir(out, spec.id) / "truth.fits")
+        t = Table.read(pointing_dir(out, spec.id) / f"{name}.fits")
         t.add_column(np.full(len(t), spec.id, dtype=np.int64), name="pointing", index=0)
-        t["exposure"] = np.full(len(t), spec.exposure)
-        t["exposure"].unit = "s"
+        for col in t.colnames:  # FITS gives bytes; catalogues hold text
+            if t[col].dtype.kind == "S":
+                t[col] = t[col].astype(str)
+        if name == "truth":
+            t["exposure"] = np.full(len(t), spec.exposure)
+            t["exposure"].unit = "s"
         t.meta.clear()
         tables.append(t)
-    truth = vstack(tables, metadata_conflicts="silent")
-    truth["match"] = np.full(len(truth), -1, dtype=np.int64)
+    return vstack(tables, metadata_conflicts="silent")
+
+
+def merge(out: Path, specs: list[PointingSpec], detected: bool = True) -> None:
+    """Merge per-pointing tables and the pointing list into campaign catalogues."""
+    truth = _stack(out, specs, "truth")
+    if "match" not in truth.colnames:
+        truth["match"] = np.full(len(truth), -1, dtype=np.int64)
+    tables = [("truth", truth)]
+    if detected:
+        tables.append(("candidates", _stack(out, specs, "candidates")))
     pointings = Table(rows=[s.as_row() for s in specs])
     pointings.rename_column("id", "pointing")
+    tables.append(("pointings", pointings))
     cat = out / "catalogues"
-    for name, table in (("truth", truth), ("pointings", pointings)):
+    for name, table in tables:
         with atomic_path(cat / f"{name}.h5") as tmp:
             table.write(tmp, path=name, format="hdf5", serialize_meta=True)

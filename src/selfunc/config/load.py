@@ -15,14 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from selfunc.config.models import (CampaignConfig, InstrumentConfig, PopulationConfig,
-                                   SurveyConfig)
+from selfunc.config.models import (CampaignConfig, DetectionConfig, InstrumentConfig,
+                                   PopulationConfig, SurveyConfig)
 from selfunc.errors import SelfuncError
 
 __all__ = ["configs_dir", "load_campaign", "load_toml", "resolve_preset", "validate"]
 
 SECTIONS = {"instrument": InstrumentConfig, "survey": SurveyConfig,
-            "population": PopulationConfig}
+            "population": PopulationConfig, "detection": DetectionConfig}
 
 
 def configs_dir() -> Path:
@@ -119,7 +119,7 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     unknown = sorted(set(raw) - {"campaign", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
-                           "instrument, survey, population)")
+                           "instrument, survey, population, detection)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():

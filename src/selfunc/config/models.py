@@ -20,7 +20,7 @@ __all__ = [
     "Frozen", "Range", "EcfTable", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
     "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
     "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
-    "PopulationConfig", "CampaignSettings", "CampaignConfig", "CAMERAS",
+    "PopulationConfig", "DetectionConfig", "CampaignSettings", "CampaignConfig", "CAMERAS",
 ]
 
 CAMERAS = ("pn", "mos1", "mos2")
@@ -295,11 +295,51 @@ class PopulationConfig(Frozen):
     central_agn: CentralAgnConfig = CentralAgnConfig()
 
 
+class DetectionConfig(Frozen):
+    """The XAmin-like stage (:mod:`selfunc.detect`); class cuts of Faccioli et al. 2018,
+    Table 8 [V], applied to the Cash-difference statistics defined in
+    :mod:`selfunc.detect.characterise`."""
+
+    n_scales: int = Field(default=6, ge=2, le=9)
+    first_scale: int = Field(default=2, ge=1)
+    false_detection_rate: float = Field(default=1e-3, gt=0, lt=0.5)
+    iterations: int = Field(default=6, ge=1)
+    sep_threshold: float = Field(default=0.05, gt=0)
+    sep_minarea: int = Field(default=10, ge=1)
+    deblend_nthresh: int = Field(default=32, ge=1)
+    deblend_cont: float = Field(default=0.005, ge=0, le=1)
+    max_offaxis: Arcmin = Field(default=13.0, gt=0)
+    point_radius: Arcsec = Field(default=35.0, gt=0)
+    extended_radius: Arcsec = Field(default=120.0, gt=0)
+    max_core_radius: Arcsec = Field(default=150.0, gt=0)
+    characterise_det_ml: float = Field(default=10.0, ge=0)
+    secondary_ext_ml: float = Field(default=2.0, ge=0)
+    keep_det_ml: float = Field(default=6.0, ge=0)
+    beta: float = Field(default=2 / 3, gt=0.5)
+    truncation: float = Field(default=10.0, gt=1)
+    c1_ext: Arcsec = 5.0
+    c1_ext_ml: float = 33.0
+    c1_ext_det_ml: float = 32.0
+    c2_ext: Arcsec = 5.0
+    c2_ext_ml: float = 15.0
+    ac_ext: Arcsec = 5.0
+    ac_stat: float = 20.0
+    ac_pnt_alone: float = 100.0
+    p1_det_ml: float = 30.0
+    p1_ext: Arcsec = 3.0
+
+    @model_validator(mode="after")
+    def _scales(self):
+        if self.first_scale > self.n_scales:
+            raise ValueError("first_scale must not exceed n_scales")
+        return self
+
+
 class CampaignSettings(Frozen):
     name: str = "campaign"
     seed: int = Field(default=0, ge=0)
     n_pointings: int = Field(default=1, ge=1)
-    stages: tuple[Literal["sky", "xray"], ...] = ("sky", "xray")
+    stages: tuple[Literal["sky", "xray", "detect"], ...] = ("sky", "xray", "detect")
 
 
 class CampaignConfig(Frozen):
@@ -307,3 +347,4 @@ class CampaignConfig(Frozen):
     instrument: InstrumentConfig = InstrumentConfig()
     survey: SurveyConfig = SurveyConfig()
     population: PopulationConfig = PopulationConfig()
+    detection: DetectionConfig = DetectionConfig()
