@@ -1,33 +1,7 @@
-import datetime as dt
-from pathlib import Path
-
 import pytest
 
-from selfunc.config.models import (AgnConfig, CampaignConfig, ClusterGrid, InstrumentConfig,
-                                   NearbyGalaxyConfig, PairConfig, PopulationConfig, StarConfig)
-from selfunc.pointing import PointingSpec
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
-REAL = SHARED / "data" / "real"
-
-
-def empty_population(**kw) -> PopulationConfig:
-    """A population with nothing in it (add what a test needs)."""
-    base = dict(grid=ClusterGrid(n_per_pointing=0), agn=AgnConfig(flux_min=1e-15),
-                stars=StarConfig(density_at_pole=0.0),
-                nearby_galaxies=NearbyGalaxyConfig(per_pointing=0.0),
-                pairs=PairConfig(per_pointing=0.0))
-    base.update(kw)
-    pop = PopulationConfig(**base)
-    return pop
-
-
-def spec(**kw) -> PointingSpec:
-    base = dict(id=0, seed=1, ra=150.0, dec=2.0, glat=45.0, roll=0.0, exposure=10_000.0,
-                date=dt.date(2003, 1, 1))
-    base.update(kw)
-    return PointingSpec(**base)
+from helpers import REAL
+from selfunc.config.models import InstrumentConfig
 
 
 @pytest.fixture

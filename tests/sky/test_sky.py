@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import empty_population, spec
+from helpers import empty_population, spec
 from selfunc.config.models import AgnConfig, ClusterGrid, PopulationConfig, Range
 from selfunc.pointing import draw_pointings, rng_for
 from selfunc.config.models import SurveyConfig

@@ -6,23 +6,11 @@ import numpy as np
 import pytest
 from astropy.table import Table
 
-from conftest import empty_population, spec
+from helpers import empty_population, spec, truth_of
 from selfunc.config.models import BackgroundConfig, InstrumentConfig
 from selfunc.pointing import rng_for
 from selfunc.sky import betamodel
 from selfunc.xray import ccd, observe, psf, vignetting
-
-
-def truth_of(*rows):
-    """A truth table with the columns the observer reads; rows are dicts."""
-    cols = dict(id=[], kind=[], spectrum=[], xi=[], eta=[], flux=[], core_radius=[], beta=[])
-    for k, r in enumerate(rows):
-        cols["id"].append(k)
-        for key in ("kind", "spectrum", "xi", "eta", "flux"):
-            cols[key].append(r[key])
-        cols["core_radius"].append(r.get("core_radius", np.nan))
-        cols["beta"].append(r.get("beta", np.nan))
-    return Table(cols)
 
 
 def source_model(obs, camera):

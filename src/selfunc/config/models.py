@@ -307,7 +307,7 @@ class DetectionConfig(Frozen):
     sep_threshold: float = Field(default=0.05, gt=0)
     sep_minarea: int = Field(default=10, ge=1)
     deblend_nthresh: int = Field(default=32, ge=1)
-    deblend_cont: float = Field(default=0.005, ge=0, le=1)
+    deblend_cont: float = Field(default=0.1, ge=0, le=1)
     max_offaxis: Arcmin = Field(default=13.0, gt=0)
     point_radius: Arcsec = Field(default=35.0, gt=0)
     extended_radius: Arcsec = Field(default=120.0, gt=0)

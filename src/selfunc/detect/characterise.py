@@ -68,6 +68,11 @@ class _Neighbours:
     def __init__(self, shape):
         self.image = np.zeros(shape)
 
+    def remove(self, cand: Candidate):
+        if cand.model is not None:
+            self._add(cand.model, cand.origin, -1.0)
+            cand.model = None
+
     def set(self, cand: Candidate, model, origin):
         if cand.model is not None:
             self._add(cand.model, cand.origin, -1.0)
@@ -119,22 +124,46 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
         f = lk.fit_point(st, c.x - st.x0, c.y - st.y0, max(c.flux, 1.0))
         c.x, c.y = f["x"] + st.x0, f["y"] + st.y0
         neighbours.set(c, f.image, (st.x0, st.y0))
-        c.row = dict(det_ml=st.c_background - f.cstat, fit=f, stamp=st)
+        c.row = dict(counts_point=f["a"])
 
-    # Pass 2: the four models for significant candidates, with all neighbours modelled.
+    # Pass 2: point fits again with every neighbour modelled, then the other models for
+    # significant candidates.
     for k in order:
         c = cands[k]
         if c.row is None:
             continue
-        f_pt, st = c.row["fit"], c.row["stamp"]
-        row = _empty_row()
-        row.update(det_ml=c.row["det_ml"], x=c.x, y=c.y, x_err=f_pt.error("x"),
-                   y_err=f_pt.error("y"), counts_point=f_pt["a"], counts_point_err=f_pt.error("a"),
-                   e_ref=st.e_ref)
-        if row["det_ml"] >= cfg.characterise_det_ml:
-            _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max)
-        c.row = row
+        _point_pass(images, c, psf, neighbours, beta, half_pt)
+        if c.row["det_ml"] >= cfg.characterise_det_ml:
+            _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
+
+    # Candidates that no longer explain anything once their neighbours are modelled (the
+    # fragments of a cluster split by the extraction) are dropped; extended sources whose
+    # neighbourhood changed are fitted once more.
+    dropped = []
+    for c in cands:
+        if c.row is not None and c.row["det_ml"] < cfg.keep_det_ml:
+            neighbours.remove(c)
+            dropped.append((c.x, c.y))
+            c.row = None
+    reach = cfg.extended_radius / pix
+    for k in order:
+        c = cands[k]
+        if (c.row is not None and c.row["ext_ml"] >= cfg.secondary_ext_ml
+                and any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped)):
+            _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
     return cands
+
+
+def _point_pass(images, c, psf, neighbours, beta, half_pt):
+    pm = psf.at(c.x, c.y)
+    st = _stamp(images, c, half_pt, neighbours, pm, beta)
+    f = lk.fit_point(st, c.x - st.x0, c.y - st.y0, max(c.row["counts_point"], 1.0))
+    c.x, c.y = f["x"] + st.x0, f["y"] + st.y0
+    neighbours.set(c, f.image, (st.x0, st.y0))
+    c.row = _empty_row()
+    c.row.update(det_ml=st.c_background - f.cstat, x=c.x, y=c.y, x_err=f.error("x"),
+                 y_err=f.error("y"), counts_point=f["a"], counts_point_err=f.error("a"),
+                 e_ref=st.e_ref)
 
 
 def _empty_row():
@@ -166,8 +195,8 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
         dx, dy = d * np.cos(c.angle), d * np.sin(c.angle)
         f_dbl = lk.fit_double(st, f_pt["x"] + dx, f_pt["y"] + dy, 0.5 * f_pt["a"],
                               f_pt["x"] - dx, f_pt["y"] - dy, 0.5 * f_pt["a"])
-        f_pe = lk.fit_point_extended(st, f_ext["x"], f_ext["y"], 0.3 * f_ext["a"],
-                                     0.7 * f_ext["a"], max(f_ext["rc"], 1.0), rc_max)
+        f_pe = lk.fit_point_extended(st, f_ext["x"], f_ext["y"], 0.1 * f_ext["a"],
+                                     0.9 * f_ext["a"], max(f_ext["rc"], 1.0), rc_max)
         row.update(dbl_ml=max(f_pt.cstat - f_dbl.cstat, 0.0),
                    pe_ext_ml=max(f_pt.cstat - f_pe.cstat, 0.0),
                    pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix)

@@ -120,7 +120,8 @@ def read_images(counts_path, exposure_path=None, background_path=None, *,
         background = np.asarray(fits.open(counts_path)["BACKGROUND"].data, float)
     else:
         background = estimate_background(counts, exposure)
-    pixel = float(np.mean(np.abs(wcs.celestial.proj_plane_pixel_scales())) * 3600.0)
+    scales = wcs.celestial.proj_plane_pixel_scales()
+    pixel = float(np.mean([abs(s.to_value("arcsec")) for s in scales]))
     header = fits.getheader(counts_path, 0)
     if camera is None:
         camera = INSTRUMENTS.get(str(hc.header.get("INSTRUME", header.get("INSTRUME", ""))).strip())

@@ -1,0 +1,63 @@
+"""Maximum-likelihood fits recover injected sources within their errors (issue 4)."""
+
+import numpy as np
+import pytest
+
+from helpers_detect import ECF_TOTAL, fit_at, inject, random_position
+
+
+@pytest.mark.slow
+def test_point_source_rate_pulls():
+    rng = np.random.default_rng(5)
+    pulls, ext_ml = [], []
+    for k in range(300):
+        xi, eta = random_position(rng)
+        counts = rng.uniform(100, 400)
+        flux = counts / (ECF_TOTAL["agn"] * 1e4 * 0.9)
+        obs, images, psf = inject([dict(kind="agn", spectrum="agn", xi=xi, eta=eta, flux=flux)], k)
+        x, y = obs.truth["x"][0], obs.truth["y"][0]
+        row = fit_at(images, psf, x + rng.normal(0, 0.5), y + rng.normal(0, 0.5), counts)
+        rate_true = flux * ECF_TOTAL["agn"]
+        pulls.append((row["counts_point"] - rate_true * row["e_ref"]) / row["counts_point_err"])
+        ext_ml.append(row["ext_ml"])
+    pulls = np.array(pulls)
+    assert abs(pulls.mean()) < 0.2, pulls.mean()
+    assert 0.8 < pulls.std() < 1.2, pulls.std()
+    # EXT_ML of a point source is a chi2 with ~1 degree of freedom (half of it at 0).
+    assert np.median(ext_ml) < 1.0 and np.max(ext_ml) < 15.0
+
+
+@pytest.mark.slow
+def test_beta_model_rate_and_core_radius_pulls():
+    rng = np.random.default_rng(6)
+    rate_pull, rc_pull = [], []
+    for k in range(300):
+        xi, eta = random_position(rng)
+        counts, rc = rng.uniform(200, 600), rng.uniform(10, 40)
+        flux = counts / (ECF_TOTAL["cluster"] * 1e4 * 0.9)
+        obs, images, psf = inject([dict(kind="cluster", spectrum="cluster", xi=xi, eta=eta,
+                                        flux=flux, core_radius=rc, beta=2 / 3)], 1000 + k)
+        x, y = obs.truth["x"][0], obs.truth["y"][0]
+        row = fit_at(images, psf, x + rng.normal(0, 1), y + rng.normal(0, 1), counts,
+                     size=rc / 2.5)
+        rate_true = flux * ECF_TOTAL["cluster"]
+        rate_pull.append((row["counts_ext"] - rate_true * row["e_ref"]) / row["counts_ext_err"])
+        rc_pull.append((row["ext"] - rc) / row["ext_err"])
+    for pulls in (np.array(rate_pull), np.array(rc_pull)):
+        assert abs(pulls.mean()) < 0.2, pulls.mean()
+        assert 0.8 < pulls.std() < 1.2, pulls.std()
+
+
+def test_bright_cluster_parameters_are_unbiased():
+    # 5000 counts: statistical errors ~2 %, so a systematic error of the models shows.
+    rng = np.random.default_rng(7)
+    for k, rc in enumerate((10.0, 40.0)):
+        xi, eta = random_position(rng, 2.0)
+        flux = 5000 / (ECF_TOTAL["cluster"] * 1e4)
+        obs, images, psf = inject([dict(kind="cluster", spectrum="cluster", xi=xi, eta=eta,
+                                        flux=flux, core_radius=rc, beta=2 / 3)], 300 + k)
+        row = fit_at(images, psf, obs.truth["x"][0], obs.truth["y"][0], 5000, size=rc / 2.5)
+        assert row["ext"] == pytest.approx(rc, abs=3 * row["ext_err"])
+        assert row["counts_ext"] / row["e_ref"] == pytest.approx(
+            flux * ECF_TOTAL["cluster"], abs=3 * row["counts_ext_err"] / row["e_ref"])
+        assert row["ext_ml"] > 100
