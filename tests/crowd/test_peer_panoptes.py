@@ -11,7 +11,6 @@ a subject).
 """
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from selfunc.crowd import answer_counts, load_tree, read_export, select_classifications, simulate_crowd, write_export
@@ -20,6 +19,7 @@ panoptes = pytest.importorskip(
     "panoptes_aggregation",
     reason="panoptes-aggregation (Zooniverse's aggregation library, a test-only dependency) is not installed",
 )
+import pandas as pd  # noqa: E402  (a dependency of panoptes-aggregation)
 from panoptes_aggregation.extractors.question_extractor import slugify_or_null  # noqa: E402
 from panoptes_aggregation.scripts.extract_panoptes_csv import extract_csv  # noqa: E402
 from panoptes_aggregation.scripts.reduce_panoptes_csv import reduce_csv  # noqa: E402
