@@ -11,7 +11,7 @@ from astropy.wcs import WCS
 
 from selfunc.cli import main
 from selfunc.config import configs_dir, load_campaign
-from selfunc.campaign.simulate import run_campaign, simulate_pointing
+from selfunc.campaign.simulate import simulate_pointing
 from selfunc.pointing import draw_pointings
 
 SMALL = """
@@ -97,7 +97,8 @@ def test_resume_skips_finished_pointings_and_refuses_changed_config(tmp_path, sm
     capsys.readouterr()
     assert main(["simulate", str(small_config), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "pointing     1" in printed and "pointing     0" not in printed
+    assert "1 of 2 pointings to run" in printed
+    assert "pointing 1" in printed and "pointing 0" not in printed
     assert digest(out / "pointings" / "00000" / "xray.fits") == before
     assert not list(out.rglob("*.tmp"))
     changed = tmp_path / "changed.toml"

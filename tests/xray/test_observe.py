@@ -174,3 +174,16 @@ def test_beta_model_profile_matches_formula_convolved_with_psf():
         area_got = ((rr >= a) & (rr < b)).sum() * inst.pixel_size**2
         area_want = ((r >= a) & (r < b)).sum() * h * h
         assert got / area_got == pytest.approx(want / area_want, rel=0.04), (a, b)
+
+
+def test_sources_wholly_or_partly_off_the_image_are_handled():
+    inst = InstrumentConfig(npix=128, chip_gaps=False)
+    rows = [dict(kind="cluster", spectrum="cluster", xi=0.0, eta=-700.0, flux=1e-13,
+                 core_radius=40.0, beta=2 / 3),  # entirely below the image, wings reach in
+            dict(kind="cluster", spectrum="cluster", xi=150.0, eta=150.0, flux=1e-13,
+                 core_radius=30.0, beta=2 / 3),  # straddles a corner
+            dict(kind="agn", spectrum="agn", xi=2000.0, eta=0.0, flux=1e-13)]
+    obs = observe(spec(), truth_of(*rows), inst, empty_population(), rng_for(1, 0, "xray"))
+    src = source_model(obs, "combined")
+    assert np.all(np.isfinite(src)) and np.all(src >= 0)
+    assert 0 < src.sum() < obs.truth["counts_expected"][1]

@@ -1,5 +1,6 @@
-"""Many pointings: scheduling, resume, atomic writes, provenance, merged catalogues."""
+"""Many pointings: scheduling on Dask, resume, atomic writes, provenance, merged catalogues."""
 
-from selfunc.campaign.simulate import run_campaign, simulate_pointing
+from selfunc.campaign.engine import run_campaign
+from selfunc.campaign.simulate import run_pointing, simulate_pointing
 
-__all__ = ["run_campaign", "simulate_pointing"]
+__all__ = ["run_campaign", "run_pointing", "simulate_pointing"]

@@ -1,5 +1,5 @@
-"""Run the stages of a campaign's pointings (sequentially; the Dask scheduler comes with
-the campaign engine) and merge their outputs.
+"""The work of one pointing (a pure function of its spec and the config) and the merge of
+all pointings into campaign catalogues. Scheduling lives in :mod:`selfunc.campaign.engine`.
 
 Folder layout::
 
@@ -33,7 +33,8 @@ from selfunc.sky import draw
 from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth
 
-__all__ = ["simulate_pointing", "run_campaign", "field_radius", "pointing_dir", "merge"]
+__all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius",
+           "pointing_dir", "merge", "is_done"]
 
 
 def field_radius(cfg: CampaignConfig) -> float:
@@ -60,7 +61,13 @@ def detect_pointing(obs, truth, cfg: CampaignConfig):
     return crossmatch(cand, truth, obs.pixel)
 
 
-def _run_one(spec: PointingSpec, cfg: CampaignConfig, out: Path) -> dict:
+def is_done(out: Path, pid: int) -> bool:
+    return (pointing_dir(out, pid) / "done.json").is_file()
+
+
+def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
+    """Simulate, detect and write one pointing; the completion record is written last."""
+    out = Path(out)
     folder = pointing_dir(out, spec.id)
     t0 = time.perf_counter()
     truth, obs = simulate_pointing(spec, cfg)
@@ -82,29 +89,6 @@ def _run_one(spec: PointingSpec, cfg: CampaignConfig, out: Path) -> dict:
     with atomic_path(folder / "done.json") as tmp:
         tmp.write_text(json.dumps(record, indent=1))
     return record
-
-
-def run_campaign(cfg: CampaignConfig, out: str | Path, *, force: bool = False,
-                 progress=print) -> list[dict]:
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    check_same_config(cfg, out, force)
-    write_campaign_toml(cfg, out)
-    specs = draw_pointings(cfg.survey, cfg.campaign.n_pointings, cfg.campaign.seed)
-    records = []
-    for k, spec in enumerate(specs):
-        done = pointing_dir(out, spec.id) / "done.json"
-        if done.is_file() and not force:
-            records.append(json.loads(done.read_text()))
-            continue
-        rec = _run_one(spec, cfg, out)
-        records.append(rec)
-        extra = (f", {rec['n_candidates']} candidates"
-                 if rec.get("n_candidates") is not None else "")
-        progress(f"pointing {spec.id:5d}  ({k + 1}/{len(specs)})  "
-                 f"{sum(rec['seconds'].values()):.2f} s  {rec['n_truth']} sources{extra}")
-    merge(out, specs, detected="detect" in cfg.campaign.stages)
-    return records
 
 
 def _stack(out: Path, specs, name: str) -> Table:

@@ -15,6 +15,11 @@ def register(sub) -> None:
                    help="override the number of pointings of the config")
     p.add_argument("--force", action="store_true",
                    help="redo finished pointings and accept a changed config in DIR")
+    p.add_argument("--workers", type=int, default=None,
+                   help="Dask worker processes of the local cluster (default: one per core)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of a running Dask scheduler (tcp://HOST:PORT) instead of a "
+                        "local cluster, e.g. one started by dask-jobqueue")
     p.set_defaults(func=run)
 
 
@@ -34,7 +39,11 @@ def run(args) -> int:
             raise SelfuncError(f"--pointings {args.pointings}: expected a positive number")
         cfg = cfg.model_copy(update={"campaign": cfg.campaign.model_copy(
             update={"n_pointings": args.pointings})})
+    if args.workers is not None and args.workers < 1:
+        raise SelfuncError(f"--workers {args.workers}: expected a positive number")
     t0 = time.perf_counter()
-    records = run_campaign(cfg, args.out, force=args.force)
-    print(f"{len(records)} pointings in {args.out} ({time.perf_counter() - t0:.1f} s)")
+    summary = run_campaign(cfg, args.out, workers=args.workers, scheduler=args.scheduler,
+                           force=args.force)
+    print(f"{summary['total']} pointings in {args.out} ({summary['run']} run now, "
+          f"{time.perf_counter() - t0:.1f} s)")
     return 0

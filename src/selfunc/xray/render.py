@@ -113,12 +113,12 @@ def _beta_stamp(x, y, rc_pix, beta, truncation, npix, vignetting_of):
         k = hi - lo
         s[lo:hi, lo:hi] = ss.reshape(k, sub, k, sub).mean(axis=(1, 3))
     s /= s.sum()
-    # Clip to the image (plus nothing): the stamp is what lands on the sky grid.
+    # Clip to the image: the stamp is what lands on the sky grid.
     ya, yb = max(y0, 0), min(y0 + n, npix)
     xa, xb = max(x0, 0), min(x0 + n, npix)
+    if ya >= yb or xa >= xb:  # wholly off the image
+        return np.zeros((0, 0)), xa, ya
     s = s[ya - y0:yb - y0, xa - x0:xb - x0]
-    if s.size == 0:
-        return s, xa, ya
     return s * vignetting_of(ya, yb, xa, xb), xa, ya
 
 

@@ -1,0 +1,160 @@
+"""Scheduling a campaign's pointings on Dask.
+
+* Local by default: a :class:`distributed.LocalCluster` of ``workers`` single-threaded
+  processes (default: one per core), or any running scheduler given by its address
+  (``tcp://HOST:PORT``), e.g. one started by dask-jobqueue on an HPC batch system.
+* Each task is :func:`selfunc.campaign.simulate.run_pointing`, a pure function of (spec,
+  config) that writes its files atomically and its completion record last. Re-running the
+  same command finishes only what is missing; stale temporary files of a killed run are
+  removed first, and a finished pointing is never read before its record exists.
+* Outputs do not depend on the number of workers or the order of completion: every random
+  number of a pointing comes from (campaign seed, pointing id, stage).
+* Progress (done/total, rate, ETA) goes to the terminal, and every event to
+  ``DIR/campaign.log``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from selfunc.campaign.provenance import check_same_config, write_campaign_toml
+from selfunc.campaign.simulate import is_done, merge, pointing_dir, run_pointing
+from selfunc.config.models import CampaignConfig
+from selfunc.errors import SelfuncError
+from selfunc.io import TMP_SUFFIX
+from selfunc.pointing import draw_pointings
+
+__all__ = ["run_campaign", "Progress"]
+
+
+class Progress:
+    """A one-line progress bar with rate and ETA (plain lines when not on a terminal)."""
+
+    def __init__(self, total: int, stream=None, width: int = 30):
+        self.total, self.stream, self.width = total, stream or sys.stdout, width
+        self.done = 0
+        self.t0 = time.perf_counter()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def update(self, message: str = "") -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.t0
+        rate = self.done / elapsed * 60.0 if elapsed > 0 else 0.0
+        eta = (self.total - self.done) / (rate / 60.0) if rate > 0 else float("inf")
+        filled = int(self.width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (self.width - filled)
+        line = (f"[{bar}] {self.done}/{self.total}  {rate:.1f} pointings/min  "
+                f"ETA {_duration(eta)}  {message}")
+        if self.tty:
+            self.stream.write("\r" + line.ljust(110))
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "?"
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def _logger(out: Path) -> logging.Logger:
+    log = logging.getLogger(f"selfunc.campaign.{out.resolve()}")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    if not log.handlers:
+        h = logging.FileHandler(out / "campaign.log")
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(h)
+    return log
+
+
+def _remove_stale_temporaries(out: Path) -> int:
+    n = 0
+    for p in out.rglob(f"*{TMP_SUFFIX}"):
+        if p.name.startswith("."):
+            p.unlink(missing_ok=True)
+            n += 1
+    return n
+
+
+def _client(workers: int | None, scheduler: str | None):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a dependency
+        raise SelfuncError(f"the campaign engine needs dask.distributed ({exc})") from None
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except OSError as exc:
+            raise SelfuncError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
+                 scheduler: str | None = None, force: bool = False, stream=None) -> dict:
+    """Run every pointing not yet done, then merge the catalogues. Returns a summary."""
+    stream = stream or sys.stdout
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_same_config(cfg, out, force)
+    write_campaign_toml(cfg, out)
+    log = _logger(out)
+    stale = _remove_stale_temporaries(out)
+    if stale:
+        log.info("removed %d temporary files of an interrupted run", stale)
+    specs = draw_pointings(cfg.survey, cfg.campaign.n_pointings, cfg.campaign.seed)
+    todo = [s for s in specs if force or not is_done(out, s.id)]
+    log.info("campaign %s: %d pointings, %d to do", cfg.campaign.name, len(specs), len(todo))
+    summary = {"total": len(specs), "run": len(todo), "failed": [], "seconds": {}}
+    t0 = time.perf_counter()
+    if todo:
+        from distributed import as_completed
+
+        client, cluster = _client(workers, scheduler)
+        try:
+            n_workers = len(client.scheduler_info()["workers"])
+            stream.write(f"{len(todo)} of {len(specs)} pointings to run on {n_workers} Dask "
+                         f"worker(s) ({scheduler or 'local cluster'})\n")
+            futures = {client.submit(run_pointing, s, cfg, str(out), key=f"pointing-{s.id}",
+                                     pure=False): s for s in todo}
+            bar = Progress(len(todo), stream)
+            for fut in as_completed(futures):
+                spec = futures[fut]
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # a failed pointing must not stop the others
+                    summary["failed"].append(spec.id)
+                    log.error("pointing %d failed: %r", spec.id, exc)
+                    bar.update(f"pointing {spec.id} FAILED")
+                    continue
+                for k, v in rec["seconds"].items():
+                    summary["seconds"][k] = summary["seconds"].get(k, 0.0) + v
+                log.info("pointing %d done in %.2f s: %s", spec.id, sum(rec["seconds"].values()),
+                         rec["seconds"])
+                bar.update(f"pointing {spec.id}")
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    summary["wall"] = time.perf_counter() - t0
+    if summary["failed"]:
+        raise SelfuncError(f"{len(summary['failed'])} pointing(s) failed "
+                           f"({', '.join(map(str, summary['failed'][:10]))}); see "
+                           f"{out / 'campaign.log'}; run the same command again to retry them")
+    merge(out, specs, detected="detect" in cfg.campaign.stages)
+    log.info("merged catalogues of %d pointings", len(specs))
+    return summary
+
+
