@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
-from selfunc.campaign.simulate import is_done, merge, pointing_dir, run_pointing
+from selfunc.campaign.inject import injection_rows, run_injection
+from selfunc.campaign.simulate import is_done, merge, run_pointing, spec_rows
 from selfunc.config.models import CampaignConfig
 from selfunc.errors import SelfuncError
 from selfunc.io import TMP_SUFFIX
@@ -114,8 +115,16 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
     stale = _remove_stale_temporaries(out)
     if stale:
         log.info("removed %d temporary files of an interrupted run", stale)
-    specs = draw_pointings(cfg.survey, cfg.campaign.n_pointings, cfg.campaign.seed)
-    todo = [s for s in specs if force or not is_done(out, s.id)]
+    if cfg.inject is None:
+        specs = draw_pointings(cfg.survey, cfg.campaign.n_pointings, cfg.campaign.seed)
+        tasks = {s.id: (run_pointing, s) for s in specs}
+        rows = spec_rows(specs)
+    else:
+        ids = list(range(cfg.campaign.n_pointings))
+        tasks = {i: (run_injection, i) for i in ids}
+        rows = injection_rows(cfg)
+    specs = list(tasks)
+    todo = [i for i in specs if force or not is_done(out, i)]
     log.info("campaign %s: %d pointings, %d to do", cfg.campaign.name, len(specs), len(todo))
     summary = {"total": len(specs), "run": len(todo), "failed": [], "seconds": {}}
     t0 = time.perf_counter()
@@ -127,23 +136,23 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
             n_workers = len(client.scheduler_info()["workers"])
             stream.write(f"{len(todo)} of {len(specs)} pointings to run on {n_workers} Dask "
                          f"worker(s) ({scheduler or 'local cluster'})\n")
-            futures = {client.submit(run_pointing, s, cfg, str(out), key=f"pointing-{s.id}",
-                                     pure=False): s for s in todo}
+            futures = {client.submit(tasks[i][0], tasks[i][1], cfg, str(out),
+                                     key=f"pointing-{i}", pure=False): i for i in todo}
             bar = Progress(len(todo), stream)
             for fut in as_completed(futures):
-                spec = futures[fut]
+                pid = futures[fut]
                 try:
                     rec = fut.result()
                 except Exception as exc:  # a failed pointing must not stop the others
-                    summary["failed"].append(spec.id)
-                    log.error("pointing %d failed: %r", spec.id, exc)
-                    bar.update(f"pointing {spec.id} FAILED")
+                    summary["failed"].append(pid)
+                    log.error("pointing %d failed: %r", pid, exc)
+                    bar.update(f"pointing {pid} FAILED")
                     continue
                 for k, v in rec["seconds"].items():
                     summary["seconds"][k] = summary["seconds"].get(k, 0.0) + v
-                log.info("pointing %d done in %.2f s: %s", spec.id, sum(rec["seconds"].values()),
+                log.info("pointing %d done in %.2f s: %s", pid, sum(rec["seconds"].values()),
                          rec["seconds"])
-                bar.update(f"pointing {spec.id}")
+                bar.update(f"pointing {pid}")
         finally:
             client.close()
             if cluster is not None:
@@ -153,7 +162,7 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
         raise SelfuncError(f"{len(summary['failed'])} pointing(s) failed "
                            f"({', '.join(map(str, summary['failed'][:10]))}); see "
                            f"{out / 'campaign.log'}; run the same command again to retry them")
-    merge(out, specs, detected="detect" in cfg.campaign.stages)
+    merge(out, rows, detected=cfg.inject is not None or "detect" in cfg.campaign.stages)
     log.info("merged catalogues of %d pointings", len(specs))
     return summary
 

@@ -22,7 +22,7 @@ _PACKAGES = ("numpy", "scipy", "astropy", "h5py", "colossus", "pydantic")
 
 
 def resolved_config(cfg: CampaignConfig) -> dict:
-    return cfg.model_dump(mode="json")
+    return cfg.model_dump(mode="json", exclude_none=True)  # TOML has no null
 
 
 def _git_revision() -> str:

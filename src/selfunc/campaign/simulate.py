@@ -34,7 +34,7 @@ from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth
 
 __all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius",
-           "pointing_dir", "merge", "is_done"]
+           "pointing_dir", "merge", "is_done", "spec_rows"]
 
 
 def field_radius(cfg: CampaignConfig) -> float:
@@ -91,33 +91,42 @@ def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
     return record
 
 
-def _stack(out: Path, specs, name: str) -> Table:
+def _stack(out: Path, rows: list[dict], name: str) -> Table:
     tables = []
-    for spec in specs:
-        t = Table.read(pointing_dir(out, spec.id) / f"{name}.fits")
-        t.add_column(np.full(len(t), spec.id, dtype=np.int64), name="pointing", index=0)
+    for row in rows:
+        pid = row["pointing"]
+        t = Table.read(pointing_dir(out, pid) / f"{name}.fits")
+        t.add_column(np.full(len(t), pid, dtype=np.int64), name="pointing", index=0)
         for col in t.colnames:  # FITS gives bytes; catalogues hold text
             if t[col].dtype.kind == "S":
                 t[col] = t[col].astype(str)
-        if name == "truth":
-            t["exposure"] = np.full(len(t), spec.exposure)
+        if name == "truth" and "exposure" not in t.colnames:
+            t["exposure"] = np.full(len(t), row.get("exposure", np.nan))
             t["exposure"].unit = "s"
         t.meta.clear()
         tables.append(t)
     return vstack(tables, metadata_conflicts="silent")
 
 
-def merge(out: Path, specs: list[PointingSpec], detected: bool = True) -> None:
-    """Merge per-pointing tables and the pointing list into campaign catalogues."""
-    truth = _stack(out, specs, "truth")
+def spec_rows(specs: list[PointingSpec]) -> list[dict]:
+    rows = []
+    for s in specs:
+        row = s.as_row()
+        row["pointing"] = row.pop("id")
+        rows.append(row)
+    return rows
+
+
+def merge(out: Path, rows: list[dict], detected: bool = True) -> None:
+    """Merge per-pointing tables and the pointing table (one dict per pointing, with the
+    key ``pointing``) into campaign catalogues."""
+    truth = _stack(out, rows, "truth")
     if "match" not in truth.colnames:
         truth["match"] = np.full(len(truth), -1, dtype=np.int64)
     tables = [("truth", truth)]
     if detected:
-        tables.append(("candidates", _stack(out, specs, "candidates")))
-    pointings = Table(rows=[s.as_row() for s in specs])
-    pointings.rename_column("id", "pointing")
-    tables.append(("pointings", pointings))
+        tables.append(("candidates", _stack(out, rows, "candidates")))
+    tables.append(("pointings", Table(rows=rows)))
     cat = out / "catalogues"
     for name, table in tables:
         with atomic_path(cat / f"{name}.h5") as tmp:

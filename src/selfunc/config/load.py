@@ -116,10 +116,10 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     """Read a campaign TOML file, resolve its presets and validate everything."""
     path = Path(path)
     raw = load_toml(path)
-    unknown = sorted(set(raw) - {"campaign", *SECTIONS})
+    unknown = sorted(set(raw) - {"campaign", "inject", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
-                           "instrument, survey, population, detection)")
+                           "instrument, survey, population, detection, inject)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():
@@ -129,4 +129,24 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     campaign = raw.get("campaign", {})
     if not isinstance(campaign, dict):
         raise SelfuncError(f"{path}: key 'campaign' must be a table")
+    if "inject" in raw:
+        parts["inject"] = _inject_paths(raw["inject"], path)
     return validate(CampaignConfig, {"campaign": campaign, **parts}, files)
+
+
+def _inject_paths(section, path: Path) -> dict:
+    """The image paths of an ``[inject]`` table, made absolute and checked to exist."""
+    if not isinstance(section, dict):
+        raise SelfuncError(f"{path}: key 'inject' must be a table")
+    out = dict(section)
+    for key in ("counts", "exposure", "background"):
+        value = out.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise SelfuncError(f"{path}: key 'inject.{key}' = {value!r}: expected a file path")
+        p = Path(value) if Path(value).is_absolute() else path.parent / value
+        if not p.is_file():
+            raise SelfuncError(f"{path}: key 'inject.{key}': file '{p}' not found")
+        out[key] = str(p.resolve())
+    return out

@@ -20,7 +20,7 @@ __all__ = [
     "Frozen", "Range", "EcfTable", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
     "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
     "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
-    "PopulationConfig", "DetectionConfig", "CampaignSettings", "CampaignConfig", "CAMERAS",
+    "PopulationConfig", "DetectionConfig", "InjectConfig", "CampaignSettings", "CampaignConfig", "CAMERAS",
 ]
 
 CAMERAS = ("pn", "mos1", "mos2")
@@ -335,6 +335,22 @@ class DetectionConfig(Frozen):
         return self
 
 
+class InjectConfig(Frozen):
+    """Inject simulated clusters into a user's real XMM images instead of simulating whole
+    pointings (the XCS approach). Paths are relative to the campaign file. Each "pointing"
+    of the campaign is one realisation: ``n_clusters`` grid clusters placed where the
+    exposure exceeds ``min_exposure_fraction`` of its maximum, within ``max_offaxis``."""
+
+    counts: str
+    exposure: str
+    background: str | None = None
+    camera: Literal["pn", "mos1", "mos2"] | None = None
+    n_clusters: int = Field(default=3, ge=1)
+    min_exposure_fraction: float = Field(default=0.5, gt=0, le=1)
+    max_offaxis: Arcmin = Field(default=12.0, gt=0)
+    min_separation: Arcsec = Field(default=120.0, ge=0)
+
+
 class CampaignSettings(Frozen):
     name: str = "campaign"
     seed: int = Field(default=0, ge=0)
@@ -348,3 +364,4 @@ class CampaignConfig(Frozen):
     survey: SurveyConfig = SurveyConfig()
     population: PopulationConfig = PopulationConfig()
     detection: DetectionConfig = DetectionConfig()
+    inject: InjectConfig | None = None
