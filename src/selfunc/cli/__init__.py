@@ -15,7 +15,7 @@ from selfunc.errors import SelfuncError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("simulate", "detect", "crowd")
+COMMANDS = ("simulate", "detect", "fit", "crowd")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,130 @@
+import math
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.constants import G
+from astropy.cosmology import FlatLambdaCDM
+from scipy.special import ndtr
+
+from selfunc.errors import SelfuncError
+from selfunc.selection.function import SelectionFunction
+from selfunc.selection.massz import ScalingRelations, core_radius_arcsec, r500, selection_mz
+from selfunc.selection.models import completeness_model
+
+from .conftest import TRUE_C1, theta_of
+
+COSMO = FlatLambdaCDM(H0=70, Om0=0.3)
+M0 = -13.8     # log10 flux of the 50 % point of the toy selection
+W = 0.12       # its width, dex
+
+
+def toy_sf(flux, core_radius, redshift, **_):
+    """An erf transition in log flux: its convolution with log-normal scatter is analytic."""
+    return ndtr((np.log10(flux) - M0) / W)
+
+
+def analytic(mass, z, rel, extra_T_slope=0.0):
+    """P for toy_sf: log10 f is Gaussian with mean m and sd s, so P = Φ((m − M0)/√(W² + s²))."""
+    ez = COSMO.efunc(z)
+    T = rel.mean_temperature(mass, ez)
+    L = rel.mean_luminosity(T, ez) * T**extra_T_slope
+    dl = COSMO.luminosity_distance(z).to_value(u.cm)
+    m = np.log10(L / (4 * np.pi * dl**2))
+    s = math.hypot((rel.lt_slope + extra_T_slope) * rel.sigma_lnT, rel.sigma_lnL) / math.log(10)
+    return ndtr((m - M0) / np.sqrt(W**2 + s**2))
+
+
+def test_integral_over_scatter_matches_the_analytic_convolution():
+    rel = ScalingRelations(sigma_lnT=0.2, sigma_lnL=0.4)
+    mass = np.geomspace(2e13, 5e14, 25)[:, None]
+    z = np.linspace(0.05, 1.2, 20)[None, :]
+    p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO, k_correction=1.0,
+                     n_nodes=20)
+    expected = analytic(mass, z, rel)
+    assert p.shape == (25, 20)
+    assert np.max(np.abs(p - expected)) < 2e-4
+    # The answer spans the transition (the test is not all zeros or ones).
+    assert p.min() < 0.05 and p.max() > 0.95
+    # Monotone in mass at fixed redshift, decreasing with redshift at fixed mass.
+    assert np.all(np.diff(p, axis=0) >= -1e-12) and np.all(np.diff(p[12], axis=0) <= 1e-12)
+
+
+def test_temperature_dependent_k_correction_is_applied_per_node():
+    rel = ScalingRelations(sigma_lnT=0.25, sigma_lnL=0.3)
+    mass, z = np.geomspace(3e13, 3e14, 10), 0.4
+    gamma = 0.5
+    p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO,
+                     k_correction=lambda zz, T: np.asarray(T) ** gamma, n_nodes=24)
+    np.testing.assert_allclose(p, analytic(mass, z, rel, extra_T_slope=gamma), atol=2e-4)
+
+
+def test_zero_scatter_is_the_mean_relation():
+    rel = ScalingRelations(sigma_lnT=0.0, sigma_lnL=0.0)
+    mass, z = np.array([5e13, 2e14]), np.array([0.3, 0.8])
+    p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO, k_correction=0.9)
+    ez = COSMO.efunc(z)
+    f = 0.9 * rel.mean_luminosity(rel.mean_temperature(mass, ez), ez) / (
+        4 * np.pi * COSMO.luminosity_distance(z).to_value(u.cm) ** 2)
+    np.testing.assert_allclose(p, toy_sf(f, None, None), rtol=1e-12)
+
+
+def test_core_radius_from_r500():
+    m, z = 1e14, 0.3
+    # Independent route: M = 500 ρc(z) 4/3 π R³ with ρc = 3 H(z)² / (8 π G).
+    rho_c = (3 * COSMO.H(z) ** 2 / (8 * np.pi * G)).to(u.Msun / u.Mpc**3)
+    R = ((3 * m * u.Msun / (4 * np.pi * 500 * rho_c)) ** (1 / 3)).to(u.Mpc)
+    assert r500(m, z, COSMO) == pytest.approx(R.value, rel=1e-10)
+    theta = (0.24 * R / COSMO.angular_diameter_distance(z)).to(u.arcsec, u.dimensionless_angles())
+    assert core_radius_arcsec(m, z, COSMO, 0.24) == pytest.approx(theta.value, rel=1e-10)
+    # ~ 0.63 Mpc R500 for 1e14 Msun at z = 0.3: a sanity number from the literature.
+    assert 0.55 < R.value < 0.72
+
+
+def test_with_a_selection_function_draws_and_conditions():
+    m = completeness_model()
+    th = theta_of(m, TRUE_C1)
+    rng = np.random.default_rng(0)
+    samples = th + 0.02 * rng.standard_normal((300, m.ndim))
+    sf = SelectionFunction(m, samples)
+    rel = ScalingRelations()
+    mass = np.geomspace(3e13, 1e15, 8)[:, None]
+    z = np.array([0.2, 0.5, 1.0])[None, :]
+    kw = dict(relations=rel, cosmology=COSMO, k_correction=1.0, n_nodes=10)
+    p = selection_mz(sf, mass, z, exposure=1e4, offaxis=5.0, **kw)
+    assert p.shape == (8, 3) and np.all((p >= 0) & (p <= 0.95))
+    d = selection_mz(sf, mass, z, exposure=1e4, offaxis=5.0, draws=40, **kw)
+    assert d.shape == (40, 8, 3)
+    assert np.all(d.std(axis=0)[p > 0.05] > 0)
+    # Averaging over observing conditions equals the weighted mean of separate calls.
+    cond = {"exposure": np.array([1e4, 2e4, 2e4]), "offaxis": np.array([2.0, 6.0, 11.0])}
+    w = np.array([1.0, 2.0, 1.0])
+    avg = selection_mz(sf, mass, z, conditions=cond, weights=w, **kw)
+    manual = sum(wi * selection_mz(sf, mass, z, exposure=e, offaxis=o, **kw)
+                 for wi, e, o in zip(w, cond["exposure"], cond["offaxis"])) / w.sum()
+    np.testing.assert_allclose(avg, manual, rtol=1e-12)
+    # Mass as a quantity.
+    pq = selection_mz(sf, mass * u.Msun, z, exposure=1e4, offaxis=5.0, **kw)
+    np.testing.assert_array_equal(pq, p)
+    with pytest.raises(SelfuncError, match="also needs offaxis"):
+        selection_mz(sf, mass, z, exposure=1e4, **kw)
+
+
+def test_from_config_and_errors():
+    class Cfg:  # the fields of selfunc.config.models.ScalingRelations
+        mt_norm, mt_slope, mt_scatter = 10**13.56, 1.67, 0.41
+        lt_norm, lt_pivot, lt_slope, lt_evolution, lt_scatter = 4e43, 3.0, 2.63, 1.64, 0.5
+        x_c = 0.24
+
+    rel = ScalingRelations.from_config(Cfg)
+    assert rel.sigma_lnT == pytest.approx(0.41 / 1.67) and rel.sigma_lnL == 0.5
+    assert ScalingRelations.from_config(Cfg, mt_scatter_is_lnM=False).sigma_lnT == 0.41
+    with pytest.raises(SelfuncError, match="mass > 0"):
+        selection_mz(toy_sf, -1.0, 0.3, relations=rel, cosmology=COSMO, k_correction=1.0)
+    with pytest.raises(SelfuncError, match="draws= needs a SelectionFunction"):
+        selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=1.0,
+                     draws=3)
+    with pytest.raises(SelfuncError, match="k_correction"):
+        selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=-1.0)
+    with pytest.raises(SelfuncError, match="sigma_lnL"):
+        ScalingRelations(sigma_lnL=-0.1)
