@@ -21,6 +21,7 @@ detection = "xamin"
 name = "engine-test"
 seed = 5
 n_pointings = 6
+stages = ["sky", "xray", "detect"]
 """
 
 

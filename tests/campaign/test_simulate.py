@@ -22,6 +22,7 @@ population = { preset = "grid", grid = { n_per_pointing = 3 } }
 name = "test"
 seed = 11
 n_pointings = 2
+stages = ["sky", "xray", "detect"]
 """
 
 

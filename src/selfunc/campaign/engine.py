@@ -162,8 +162,24 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
         raise SelfuncError(f"{len(summary['failed'])} pointing(s) failed "
                            f"({', '.join(map(str, summary['failed'][:10]))}); see "
                            f"{out / 'campaign.log'}; run the same command again to retry them")
-    merge(out, rows, detected=cfg.inject is not None or "detect" in cfg.campaign.stages)
+    detected = cfg.inject is not None or "detect" in cfg.campaign.stages
+    merge(out, rows, detected=detected)
     log.info("merged catalogues of %d pointings", len(specs))
+    fitted = None
+    if detected and "fit" in cfg.campaign.stages:
+        from selfunc.selection.campaign import FitOptions, fit_campaign
+
+        stream.write(f"fitting the selection function of [{cfg.campaign.selection}]\n")
+        fitted = fit_campaign(out, out / "selection.h5",
+                              FitOptions(selection=cfg.campaign.selection,
+                                         plots=str(out / "plots"), overwrite=True),
+                              echo=lambda msg: log.info("fit: %s", msg))
+        log.info("selection function written to %s", out / "selection.h5")
+    if "report" in cfg.campaign.stages:
+        from selfunc.campaign.report import write_report
+
+        path = write_report(out, selection_summary=fitted)
+        stream.write(f"report: {path}\n")
     return summary
 
 

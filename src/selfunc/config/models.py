@@ -355,7 +355,9 @@ class CampaignSettings(Frozen):
     name: str = "campaign"
     seed: int = Field(default=0, ge=0)
     n_pointings: int = Field(default=1, ge=1)
-    stages: tuple[Literal["sky", "xray", "detect"], ...] = ("sky", "xray", "detect")
+    stages: tuple[Literal["sky", "xray", "detect", "fit", "report"], ...] = (
+        "sky", "xray", "detect", "fit", "report")
+    selection: str = "C1"
 
 
 class CampaignConfig(Frozen):
