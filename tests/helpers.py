@@ -3,7 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
-from selfunc.config.models import (AgnConfig, CampaignConfig, ClusterGrid, InstrumentConfig,
+from selfunc.config.models import (AgnConfig, ClusterGrid, InstrumentConfig,
                                    NearbyGalaxyConfig, PairConfig, PopulationConfig, StarConfig)
 from selfunc.pointing import PointingSpec
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.campaign.inject import injection_rows, run_injection
 from selfunc.campaign.simulate import is_done, merge, run_pointing, spec_rows
-from selfunc.config.models import CampaignConfig
+from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
 from selfunc.io import TMP_SUFFIX
 from selfunc.pointing import draw_pointings

@@ -19,7 +19,7 @@ import numpy as np
 from astropy.table import Table
 
 from selfunc.campaign.simulate import pointing_dir
-from selfunc.config.models import CampaignConfig
+from selfunc.config.campaign import CampaignConfig
 from selfunc.detect import run as detect_run
 from selfunc.detect.inputs import read_images
 from selfunc.io import atomic_path

@@ -12,7 +12,7 @@ from pathlib import Path
 import tomli_w
 
 from selfunc import __version__
-from selfunc.config.models import CampaignConfig
+from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
 from selfunc.io import atomic_path
 

@@ -23,7 +23,7 @@ import numpy as np
 from astropy.table import Table, vstack
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
-from selfunc.config.models import CampaignConfig
+from selfunc.config.campaign import CampaignConfig
 from selfunc.detect import run as detect_run
 from selfunc.detect.inputs import from_observation
 from selfunc.io import atomic_path
@@ -61,6 +61,16 @@ def detect_pointing(obs, truth, cfg: CampaignConfig):
     return crossmatch(cand, truth, obs.pixel)
 
 
+def optical_truth(spec: PointingSpec, truth, cfg: CampaignConfig):
+    """The truth with the optical quantities of the pointing's DSS2-like plate added."""
+    from selfunc import optical
+
+    mf = cfg.population.mass_function
+    sc = optical.scene(spec, truth, cfg.optical, rng_for(spec.seed, spec.id, "optical"),
+                       cosmology=mf.cosmology, relations=mf.scaling)
+    return sc.truth
+
+
 def is_done(out: Path, pid: int) -> bool:
     return (pointing_dir(out, pid) / "done.json").is_file()
 
@@ -73,6 +83,12 @@ def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
     truth, obs = simulate_pointing(spec, cfg)
     t1 = time.perf_counter()
     seconds = {"simulate": t1 - t0}
+    if "optical" in cfg.campaign.stages:
+        # The plate's catalogue only (richness, BCG, visible members join the truth); the
+        # pixels of a cutout are rendered from it when a stamp is needed.
+        truth = optical_truth(spec, truth, cfg)
+        seconds["optical"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
     n_cand = None
     if "detect" in cfg.campaign.stages:
         cand, truth = detect_pointing(obs, truth, cfg)

@@ -15,14 +15,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from selfunc.config.models import (CampaignConfig, DetectionConfig, InstrumentConfig,
-                                   PopulationConfig, SurveyConfig)
+from selfunc.config.campaign import CampaignConfig
+from selfunc.config.models import (DetectionConfig, InstrumentConfig, PopulationConfig,
+                                   SurveyConfig)
+from selfunc.config.optical import OpticalConfig
 from selfunc.errors import SelfuncError
 
 __all__ = ["configs_dir", "load_campaign", "load_toml", "resolve_preset", "validate"]
 
 SECTIONS = {"instrument": InstrumentConfig, "survey": SurveyConfig,
-            "population": PopulationConfig, "detection": DetectionConfig}
+            "population": PopulationConfig, "detection": DetectionConfig,
+            "optical": OpticalConfig}
 
 
 def configs_dir() -> Path:
@@ -119,7 +122,7 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     unknown = sorted(set(raw) - {"campaign", "inject", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
-                           "instrument, survey, population, detection, inject)")
+                           "instrument, survey, population, detection, optical, inject)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():

@@ -20,7 +20,7 @@ __all__ = [
     "Frozen", "Range", "EcfTable", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
     "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
     "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
-    "PopulationConfig", "DetectionConfig", "InjectConfig", "CampaignSettings", "CampaignConfig", "CAMERAS",
+    "PopulationConfig", "DetectionConfig", "InjectConfig", "CAMERAS",
 ]
 
 CAMERAS = ("pn", "mos1", "mos2")
@@ -349,21 +349,3 @@ class InjectConfig(Frozen):
     min_exposure_fraction: float = Field(default=0.5, gt=0, le=1)
     max_offaxis: Arcmin = Field(default=12.0, gt=0)
     min_separation: Arcsec = Field(default=120.0, ge=0)
-
-
-class CampaignSettings(Frozen):
-    name: str = "campaign"
-    seed: int = Field(default=0, ge=0)
-    n_pointings: int = Field(default=1, ge=1)
-    stages: tuple[Literal["sky", "xray", "detect", "fit", "report"], ...] = (
-        "sky", "xray", "detect", "fit", "report")
-    selection: str = "C1"
-
-
-class CampaignConfig(Frozen):
-    campaign: CampaignSettings = CampaignSettings()
-    instrument: InstrumentConfig = InstrumentConfig()
-    survey: SurveyConfig = SurveyConfig()
-    population: PopulationConfig = PopulationConfig()
-    detection: DetectionConfig = DetectionConfig()
-    inject: InjectConfig | None = None
