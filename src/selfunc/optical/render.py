@@ -35,6 +35,7 @@ import numpy as np
 
 from selfunc.optical import psf as psfmod
 from selfunc.optical.plate import Photometry
+from selfunc.sky.tangent import TangentGrid
 
 __all__ = ["PlateGrid", "RenderPlan", "plan", "render_sources", "grain_noise"]
 
@@ -47,21 +48,9 @@ MOMENT_SCALE_BULGE = 2.0
 
 
 @dataclasses.dataclass(frozen=True)
-class PlateGrid:
-    """The plate pixel grid: ``npix`` pixels of ``pixel`` arcsec make the field image."""
-
-    npix: int
-    pixel: float
-
-    @property
-    def centre(self) -> float:
-        return (self.npix - 1) / 2.0
-
-    def to_pixel(self, xi, eta):
-        return self.centre - np.asarray(xi) / self.pixel, self.centre + np.asarray(eta) / self.pixel
-
-    def to_offsets(self, x, y):
-        return -(np.asarray(x) - self.centre) * self.pixel, (np.asarray(y) - self.centre) * self.pixel
+class PlateGrid(TangentGrid):
+    """The plate pixel grid: ``npix`` pixels of ``pixel`` arcsec make the field image (the
+    same convention as the X-ray images, :class:`~selfunc.sky.tangent.TangentGrid`)."""
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

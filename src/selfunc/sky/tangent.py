@@ -6,9 +6,11 @@ at (ξ, η) lands on pixel CRPIX + (−ξ, η)/pixel_size exactly in a north-up 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-__all__ = ["offsets_to_radec", "radec_to_offsets"]
+__all__ = ["offsets_to_radec", "radec_to_offsets", "TangentGrid"]
 
 _ARCSEC = np.pi / (180.0 * 3600.0)
 
@@ -31,3 +33,26 @@ def radec_to_offsets(ra0, dec0, ra, dec):
     xi = np.cos(d) * np.sin(a - a0) / cosc
     eta = (np.cos(d0) * np.sin(d) - np.sin(d0) * np.cos(d) * np.cos(a - a0)) / cosc
     return xi / _ARCSEC, eta / _ARCSEC
+
+
+@dataclasses.dataclass(frozen=True)
+class TangentGrid:
+    """A square north-up pixel grid of ``npix`` pixels of ``pixel`` arcsec about the centre.
+
+    Pixel (x, y), 0-based with x increasing to the west (decreasing RA), has offsets
+    ξ = −(x − c)·pixel, η = (y − c)·pixel with c = (npix − 1)/2: the convention of every
+    selfunc image (X-ray and optical), so one RA/Dec lands on one object in all of them.
+    """
+
+    npix: int
+    pixel: float
+
+    @property
+    def centre(self) -> float:
+        return (self.npix - 1) / 2.0
+
+    def to_pixel(self, xi, eta):
+        return self.centre - np.asarray(xi) / self.pixel, self.centre + np.asarray(eta) / self.pixel
+
+    def to_offsets(self, x, y):
+        return -(np.asarray(x) - self.centre) * self.pixel, (np.asarray(y) - self.centre) * self.pixel

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from selfunc.sky import betamodel
+from selfunc.sky.tangent import TangentGrid
 from selfunc.xray import psf
 
 __all__ = ["ImageGrid", "SourceList", "render_camera"]
@@ -31,22 +32,9 @@ FINE_RADIUS = 120  # image pixels of an extended source convolved with the PSF c
 
 
 @dataclasses.dataclass(frozen=True)
-class ImageGrid:
-    """A square north-up image of ``npix`` pixels of ``pixel`` arcsec about the pointing.
-
-    Pixel (x, y) (0-based, x to the west... i.e. increasing to the right = decreasing RA)
-    has tangent-plane offsets ξ = −(x − c)·pixel, η = (y − c)·pixel, c = (npix − 1)/2.
-    """
-
-    npix: int
-    pixel: float
-
-    @property
-    def centre(self) -> float:
-        return (self.npix - 1) / 2.0
-
-    def to_pixel(self, xi, eta):
-        return self.centre - np.asarray(xi) / self.pixel, self.centre + np.asarray(eta) / self.pixel
+class ImageGrid(TangentGrid):
+    """The X-ray image grid (:class:`~selfunc.sky.tangent.TangentGrid`) with the per-pixel
+    offsets and off-axis angles the renderer needs."""
 
     @functools.cached_property
     def offsets(self):
