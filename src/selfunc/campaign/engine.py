@@ -23,6 +23,8 @@ from pathlib import Path
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.campaign.inject import injection_rows, run_injection
+from selfunc.campaign.screening import stamp_config
+from selfunc.selection.rules import Selection
 from selfunc.campaign.simulate import is_done, merge, run_pointing, spec_rows
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
@@ -103,12 +105,28 @@ def _client(workers: int | None, scheduler: str | None):
     return Client(cluster), cluster
 
 
+def check_stages(cfg: CampaignConfig) -> None:
+    """Refuse, before any work, stages that cannot run together."""
+    if cfg.inject is not None:  # injection campaigns detect only (selfunc.campaign.inject)
+        return
+    stages = cfg.campaign.stages
+    for stage in ("stamps", "cnn"):
+        if stage in stages and "detect" not in stages:
+            raise SelfuncError(f"stage '{stage}' needs the 'detect' stage (it screens candidates)")
+    if "stamps" in stages or "cnn" in stages:
+        Selection.from_string(cfg.cnn.screen)  # a bad rule fails here, not in every pointing
+        scfg = stamp_config(cfg)  # with 'cnn': the model exists and its stamps are ours
+        if "optical" in scfg.bands and "optical" not in stages:
+            raise SelfuncError(f"stamps of kind '{scfg.kind}' need the 'optical' stage")
+
+
 def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
                  scheduler: str | None = None, force: bool = False, stream=None) -> dict:
     """Run every pointing not yet done, then merge the catalogues. Returns a summary."""
     stream = stream or sys.stdout
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    check_stages(cfg)
     check_same_config(cfg, out, force)
     write_campaign_toml(cfg, out)
     log = _logger(out)

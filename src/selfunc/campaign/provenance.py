@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import json
 import platform
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from selfunc.io import atomic_path
 
 __all__ = ["resolved_config", "write_campaign_toml", "check_same_config"]
 
-_PACKAGES = ("numpy", "scipy", "astropy", "h5py", "colossus", "pydantic")
+_PACKAGES = ("numpy", "scipy", "astropy", "h5py", "colossus", "pydantic", "galsim", "keras",
+             "tensorflow-cpu", "tensorflow", "yt", "pyxsim")
 
 
 def resolved_config(cfg: CampaignConfig) -> dict:
@@ -54,6 +56,10 @@ def write_campaign_toml(cfg: CampaignConfig, out: Path) -> Path:
     return path
 
 
+def _canonical(config) -> str:
+    return json.dumps(config, sort_keys=True)
+
+
 def check_same_config(cfg: CampaignConfig, out: Path, force: bool) -> None:
     """Refuse to add to a campaign folder made with another config, unless ``force``."""
     import tomllib
@@ -63,7 +69,8 @@ def check_same_config(cfg: CampaignConfig, out: Path, force: bool) -> None:
         return
     with path.open("rb") as fh:
         old = tomllib.load(fh).get("config")
-    if old != resolved_config(cfg):
+    # compared as JSON text, where NaN (e.g. the optical stamps' fill value) equals itself
+    if _canonical(old) != _canonical(resolved_config(cfg)):
         raise SelfuncError(
             f"{out}: this folder holds a campaign made with a different config "
             "(see its campaign.toml); use another --out, or --force to overwrite it")

@@ -4,7 +4,8 @@ Summary tables (provenance, pointings, sources, candidates per class and label,
 completeness and purity of the fitted selection), the selection plots of ``DIR/plots``,
 and example candidate stamps (7′×7′ of the combined X-ray counts, smoothed with a
 Gaussian of σ = 3 pixels = 7.5″ as in the paper's Figure 3) for true and false C1
-candidates and for missed clusters. Images are PNG files next to the page, referenced by
+candidates and for missed clusters; with the ``cnn`` stage, the CNN's counts and its input
+composites for true and false positives and rejected clusters. Images are PNG files next to the page, referenced by
 relative paths, so the folder can be copied or served as it is.
 """
 
@@ -66,6 +67,53 @@ def _stamp(out: Path, pointing: int, x: float, y: float, path: Path, title: str)
     return True
 
 
+def _cnn_section(out: Path, cand: Table, media: Path, n_examples: int, model: str) -> list[str]:
+    """The CNN screening: counts, and the network's input images (the paper's composites:
+    green X-ray, blue optical) of its true positives, false positives and misses."""
+    from PIL import Image
+
+    from selfunc.stamps.dataset import read_dataset
+
+    p = np.asarray(cand["p_cluster"], float)
+    screened = np.isfinite(p)
+    truth = np.asarray(cand["is_cluster"], bool)
+    called = screened & (p > 0.5)
+    parts = [f"<h2>CNN screening ({html.escape(str(model))})</h2>" + _table([
+        ("screened candidates", int(screened.sum()), int((screened & truth).sum())),
+        ("p_cluster > 0.5", int(called.sum()), int((called & truth).sum())),
+        ("p_cluster ≤ 0.5", int((screened & ~called).sum()),
+         int((screened & ~called & truth).sum()))], ("", "candidates", "true clusters"))]
+    groups = [("CNN true positives", called & truth), ("CNN false positives", called & ~truth),
+              ("clusters the CNN rejected", screened & ~called & truth)]
+    cache: dict[int, object] = {}
+    shown = []
+    for title, mask in groups:
+        for k in np.flatnonzero(mask)[:n_examples]:
+            pid, cid = int(cand["pointing"][k]), int(cand["cand_id"][k])
+            f = out / "pointings" / f"{pid:05d}" / "stamps.h5"
+            if pid not in cache:
+                cache[pid] = read_dataset(f) if f.is_file() else None
+            ds = cache[pid]
+            if ds is None:
+                continue
+            hit = np.flatnonzero(ds.ids == f"{pid:05d}-{cid:05d}")
+            if not len(hit):
+                continue
+            img = ds.subset(hit).inputs("composite")[0]
+            name = f"cnn_{pid}_{cid}.png"
+            Image.fromarray(img).resize((178, 178), Image.BILINEAR).save(media / name)
+            label = f"p{pid} #{cid} {_text(np.atleast_1d(cand['label'][k]))[0]} p={p[k]:.2f}"
+            shown.append((title, name, label))
+    if shown:
+        parts.append("<h3>Network inputs (7′×7′ composites: green X-ray, blue optical)</h3>")
+        for title in dict.fromkeys(t for t, _, _ in shown):
+            parts.append(f"<h4>{html.escape(title)}</h4><div class='stamps'>" + "".join(
+                f'<figure><img src="report/{n}" alt="{html.escape(lbl)}"><figcaption>'
+                f"{html.escape(lbl)}</figcaption></figure>" for t, n, lbl in shown if t == title)
+                + "</div>")
+    return parts
+
+
 def write_report(out, *, selection_summary: dict | None = None, n_examples: int = 4) -> Path:
     """Write ``out/report.html`` from the campaign's catalogues, plots and fit summary."""
     out = Path(out)
@@ -99,6 +147,10 @@ def write_report(out, *, selection_summary: dict | None = None, n_examples: int 
             ("class", "candidates", "true clusters")))
         labels, lc = np.unique(_text(cand["label"]), return_counts=True)
         parts.append(_table(zip(labels, lc), ("label (match with truth)", "candidates")))
+    if cand is not None and "p_cluster" in cand.colnames:
+        model = meta.get("config", {}).get("cnn", {}).get("model", "default")
+        parts += _cnn_section(out, cand, media, n_examples,
+                              "selfunc's default model" if model == "default" else model)
     if selection_summary:
         s = selection_summary
         parts.append("<h2>Selection function</h2>" + _table([

@@ -7,6 +7,8 @@ Folder layout::
     DIR/pointings/00000/xray.fits     images (see selfunc.xray.fitsio)
     DIR/pointings/00000/truth.fits    truth table with units (and its match to candidates)
     DIR/pointings/00000/candidates.fits   detected candidates, labelled by the match
+                                      (+ p_cluster and class probabilities: stage cnn)
+    DIR/pointings/00000/stamps.h5     stamps of the screened candidates (stage stamps)
     DIR/pointings/00000/done.json     completion record, written last
     DIR/catalogues/truth.h5, candidates.h5, pointings.h5
 
@@ -23,6 +25,7 @@ import numpy as np
 from astropy.table import Table, vstack
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
+from selfunc.campaign.screening import pointing_stamps, score_stamps
 from selfunc.config.campaign import CampaignConfig
 from selfunc.detect import run as detect_run
 from selfunc.detect.inputs import from_observation
@@ -30,11 +33,12 @@ from selfunc.io import atomic_path
 from selfunc.match import crossmatch
 from selfunc.pointing import PointingSpec, draw_pointings, rng_for
 from selfunc.sky import draw
+from selfunc.stamps.dataset import write_dataset
 from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth
 
 __all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius",
-           "pointing_dir", "merge", "is_done", "spec_rows"]
+           "pointing_dir", "merge", "is_done", "spec_rows", "optical_scene"]
 
 
 def field_radius(cfg: CampaignConfig) -> float:
@@ -61,14 +65,14 @@ def detect_pointing(obs, truth, cfg: CampaignConfig):
     return crossmatch(cand, truth, obs.pixel)
 
 
-def optical_truth(spec: PointingSpec, truth, cfg: CampaignConfig):
-    """The truth with the optical quantities of the pointing's DSS2-like plate added."""
+def optical_scene(spec: PointingSpec, truth, cfg: CampaignConfig):
+    """The pointing's DSS2-like plate as a scene: its ``truth`` has the optical quantities
+    added, and cutouts of it render only what a stamp needs."""
     from selfunc import optical
 
     mf = cfg.population.mass_function
-    sc = optical.scene(spec, truth, cfg.optical, rng_for(spec.seed, spec.id, "optical"),
-                       cosmology=mf.cosmology, relations=mf.scaling)
-    return sc.truth
+    return optical.scene(spec, truth, cfg.optical, rng_for(spec.seed, spec.id, "optical"),
+                         cosmology=mf.cosmology, relations=mf.scaling)
 
 
 def is_done(out: Path, pid: int) -> bool:
@@ -83,17 +87,29 @@ def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
     truth, obs = simulate_pointing(spec, cfg)
     t1 = time.perf_counter()
     seconds = {"simulate": t1 - t0}
-    if "optical" in cfg.campaign.stages:
+    stages = cfg.campaign.stages
+    scene = None
+    if "optical" in stages:
         # The plate's catalogue only (richness, BCG, visible members join the truth); the
         # pixels of a cutout are rendered from it when a stamp is needed.
-        truth = optical_truth(spec, truth, cfg)
+        scene = optical_scene(spec, truth, cfg)
+        truth = scene.truth
         seconds["optical"] = time.perf_counter() - t1
         t1 = time.perf_counter()
     n_cand = None
-    if "detect" in cfg.campaign.stages:
+    if "detect" in stages:
         cand, truth = detect_pointing(obs, truth, cfg)
         seconds["detect"] = time.perf_counter() - t1
         n_cand = len(cand)
+        if "stamps" in stages or "cnn" in stages:
+            t1 = time.perf_counter()
+            ds = pointing_stamps(cand, obs, scene, cfg, spec.id)
+            write_dataset(ds, folder / "stamps.h5")
+            seconds["stamps"] = time.perf_counter() - t1
+            if "cnn" in stages:
+                t1 = time.perf_counter()
+                cand = score_stamps(cand, ds, cfg)
+                seconds["cnn"] = time.perf_counter() - t1
         with atomic_path(folder / "candidates.fits") as tmp:
             cand.write(tmp, format="fits")
     t2 = time.perf_counter()

@@ -15,7 +15,7 @@ from selfunc.errors import SelfuncError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("simulate", "detect", "fit", "crowd")
+COMMANDS = ("simulate", "detect", "train-cnn", "apply-cnn", "evaluate-cnn", "fit", "crowd")
 
 
 def build_parser() -> argparse.ArgumentParser:

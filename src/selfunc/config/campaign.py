@@ -9,17 +9,33 @@ from pydantic import Field
 from selfunc.config.models import (DetectionConfig, Frozen, InjectConfig, InstrumentConfig,
                                    PopulationConfig, SurveyConfig)
 from selfunc.config.optical import OpticalConfig
+from selfunc.stamps.config import StampConfig
 
-__all__ = ["CampaignSettings", "CampaignConfig"]
+__all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "STAGES"]
+
+#: Stages of a pointing, in the order they run (``fit`` and ``report`` run on the campaign).
+STAGES = ("sky", "xray", "optical", "detect", "stamps", "cnn", "fit", "report")
 
 
 class CampaignSettings(Frozen):
     name: str = "campaign"
     seed: int = Field(default=0, ge=0)
     n_pointings: int = Field(default=1, ge=1)
-    stages: tuple[Literal["sky", "xray", "optical", "detect", "fit", "report"], ...] = (
-        "sky", "xray", "optical", "detect", "fit", "report")
+    stages: tuple[Literal[STAGES], ...] = STAGES
     selection: str = "C1"
+
+
+class CnnStageConfig(Frozen):
+    """The CNN screening of a campaign's candidates (stages ``stamps`` and ``cnn``).
+
+    ``screen``: the candidates that get stamps and a score, a rule of
+    :mod:`selfunc.selection.rules` (the paper screened XAmin's extended candidates, C1 and
+    C2). ``model``: ``"default"`` (the model shipped with selfunc) or the path of a
+    ``.keras`` file written by ``selfunc train-cnn``.
+    """
+
+    screen: str = "C1 or C2"
+    model: str = "default"
 
 
 class CampaignConfig(Frozen):
@@ -30,3 +46,5 @@ class CampaignConfig(Frozen):
     detection: DetectionConfig = DetectionConfig()
     inject: InjectConfig | None = None
     optical: OpticalConfig = OpticalConfig()
+    stamps: StampConfig = StampConfig()
+    cnn: CnnStageConfig = CnnStageConfig()

@@ -20,12 +20,13 @@ from selfunc.config.models import (DetectionConfig, InstrumentConfig, Population
                                    SurveyConfig)
 from selfunc.config.optical import OpticalConfig
 from selfunc.errors import SelfuncError
+from selfunc.stamps.config import StampConfig
 
 __all__ = ["configs_dir", "load_campaign", "load_toml", "resolve_preset", "validate"]
 
 SECTIONS = {"instrument": InstrumentConfig, "survey": SurveyConfig,
             "population": PopulationConfig, "detection": DetectionConfig,
-            "optical": OpticalConfig}
+            "optical": OpticalConfig, "stamps": StampConfig}
 
 
 def configs_dir() -> Path:
@@ -119,10 +120,11 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     """Read a campaign TOML file, resolve its presets and validate everything."""
     path = Path(path)
     raw = load_toml(path)
-    unknown = sorted(set(raw) - {"campaign", "inject", *SECTIONS})
+    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
-                           "instrument, survey, population, detection, optical, inject)")
+                           "instrument, survey, population, detection, optical, stamps, cnn, "
+                           "inject)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():
@@ -132,6 +134,13 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     campaign = raw.get("campaign", {})
     if not isinstance(campaign, dict):
         raise SelfuncError(f"{path}: key 'campaign' must be a table")
+    cnn = raw.get("cnn", {})
+    if not isinstance(cnn, dict):
+        raise SelfuncError(f"{path}: key 'cnn' must be a table")
+    if "model" in cnn and cnn["model"] != "default" and isinstance(cnn["model"], str):
+        model = Path(cnn["model"])
+        cnn = {**cnn, "model": str(model if model.is_absolute() else path.parent / model)}
+    parts["cnn"] = cnn
     if "inject" in raw:
         parts["inject"] = _inject_paths(raw["inject"], path)
     return validate(CampaignConfig, {"campaign": campaign, **parts}, files)
