@@ -15,7 +15,8 @@ from selfunc.errors import SelfuncError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("simulate", "detect", "train-cnn", "apply-cnn", "evaluate-cnn", "fit", "crowd")
+COMMANDS = ("simulate", "detect", "train-cnn", "apply-cnn", "evaluate-cnn", "fit", "crowd",
+            "export-simput")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ __all__ = [
     "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
     "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
     "PopulationConfig", "DetectionConfig", "InjectConfig", "CAMERAS",
+    "CoolCore", "Substructure", "GasModel", "ApecTableConfig", "GasConfig",
 ]
 
 CAMERAS = ("pn", "mos1", "mos2")
@@ -280,6 +281,111 @@ class CentralAgnConfig(Frozen):
     flux_ratio: Range = Range(min=0.2, max=1.0, distribution="loguniform")
 
 
+class CoolCore(Frozen):
+    """A cool core (Vikhlinin et al. 2006 forms, :mod:`selfunc.gas.profiles`): central
+    temperature ``t_min`` × T inside ``r_cool`` core radii, and a compact density component of
+    core radius ``core_radius`` (in core radii) and central density ``density_ratio`` × n₀."""
+
+    t_min: float = Field(default=0.4, gt=0, le=1)
+    r_cool: float = Field(default=1.0, gt=0)
+    density_ratio: float = Field(default=3.0, ge=0)
+    core_radius: float = Field(default=0.25, gt=0)
+
+
+class Substructure(Frozen):
+    """A merging clump: a β-model at ``offset`` core radii in the sky (and ``los_offset``
+    along the line of sight), core radius ``core_radius`` (core radii), central density
+    ``density_ratio`` × n₀ and temperature ``temperature`` × T."""
+
+    offset: float = Field(default=3.0, ge=0)
+    los_offset: float = 0.0
+    core_radius: float = Field(default=0.7, gt=0)
+    density_ratio: float = Field(default=0.7, gt=0)
+    temperature: float = Field(default=0.7, gt=0)
+
+
+class GasModel(Frozen):
+    """One 3-D cluster model of the pyxsim route (:mod:`selfunc.gas`).
+
+    ``kind = "builtin"``: a yt dataset generated from the cluster's drawn core radius,
+    temperature and redshift: ``density`` ``beta`` or ``gnfw`` (inner slope ``gnfw_inner``,
+    turnover sharpness ``gnfw_alpha``), ``axis_ratio`` (q_y, q_z) for ellipsoids, an optional
+    ``cool_core`` and ``substructure``. ``kind = "dataset"``: any yt-loadable file ``path``
+    with the cluster ``center`` (kpc, code frame), ``redshift``, line of sight ``normal``,
+    the sphere of ``radius`` (kpc) that emits, and a nominal ``core_radius`` (arcsec) that
+    stands for it in the selection-function covariates. Either is normalised to the drawn
+    0.5–2 keV flux (a template), see ``docs/pyxsim.md``.
+    """
+
+    name: str = Field(min_length=1)
+    weight: float = Field(default=1.0, gt=0)
+    kind: Literal["builtin", "dataset"] = "builtin"
+    density: Literal["beta", "gnfw"] = "beta"
+    gnfw_inner: float = Field(default=0.5, ge=0, lt=1.5)
+    gnfw_alpha: float = Field(default=2.0, gt=0)
+    axis_ratio: tuple[float, float] = (1.0, 1.0)
+    cool_core: CoolCore | None = None
+    substructure: Substructure | None = None
+    path: str | None = None
+    center: tuple[float, float, float] | None = None
+    redshift: float | None = Field(default=None, gt=0)
+    normal: Literal["x", "y", "z"] = "z"
+    radius: float | None = Field(default=None, gt=0)
+    core_radius: Arcsec | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _kind(self):
+        if any(not 0 < q <= 1 for q in self.axis_ratio):
+            raise ValueError("axis_ratio values must lie in (0, 1]")
+        if self.kind == "dataset":
+            missing = [k for k in ("path", "center", "redshift", "radius", "core_radius")
+                       if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"a 'dataset' model needs {', '.join(missing)}")
+        return self
+
+
+class ApecTableConfig(Frozen):
+    """A real AtomDB APEC table: ``apec_v{version}_coco.fits`` and ``_line.fits`` in ``root``."""
+
+    root: str
+    version: str
+
+
+class GasConfig(Frozen):
+    """The pyxsim/yt route for 3-D clusters (:mod:`selfunc.gas`, ``docs/pyxsim.md``).
+
+    A drawn cluster takes the 3-D route with probability ``fraction``, with a model chosen
+    from ``models`` by weight; the default (0) keeps every cluster analytic. ``table`` names
+    a real APEC table; without it selfunc's own free-free table is used (built offline on
+    first use). ``photons_per_count`` (≥ 1) oversamples the photon list so that the
+    expected-counts (MODEL) image is smooth; the counts are exact Poisson draws for any
+    value. Built-in models live on ``levels`` nested grids of ``cells``³ cells whose outer
+    box reaches ``extent`` × the projected truncation radius.
+    """
+
+    fraction: float = Field(default=0.0, ge=0, le=1)
+    models: tuple[GasModel, ...] = ()
+    metallicity: float = Field(default=0.3, ge=0)
+    table: ApecTableConfig | None = None
+    photons_per_count: float = Field(default=10.0, ge=1)
+    spectral_bins: int = Field(default=150, ge=10)
+    cells: int = Field(default=32, ge=8, le=256)
+    levels: int = Field(default=5, ge=1, le=10)
+    extent: float = Field(default=3.0, ge=1)
+
+    @model_validator(mode="after")
+    def _models(self):
+        if self.fraction > 0 and not self.models:
+            raise ValueError("fraction > 0 needs at least one entry in models")
+        names = [m.name for m in self.models]
+        if len(set(names)) != len(names):
+            raise ValueError("model names must be unique")
+        if self.cells % 4:
+            raise ValueError("cells must be a multiple of 4 (nested grids halve it)")
+        return self
+
+
 class PopulationConfig(Frozen):
     mode: Literal["grid", "mass_function"] = "grid"
     beta: float = Field(default=2 / 3, gt=0.5)
@@ -293,6 +399,7 @@ class PopulationConfig(Frozen):
     nearby_galaxies: NearbyGalaxyConfig = NearbyGalaxyConfig()
     pairs: PairConfig = PairConfig()
     central_agn: CentralAgnConfig = CentralAgnConfig()
+    gas: GasConfig = GasConfig()
 
 
 class DetectionConfig(Frozen):

@@ -10,6 +10,9 @@ Kinds: ``cluster`` (β-model), ``agn``, ``star``, ``nearby_galaxy`` (small soft 
 bright, large optical galaxy), ``double`` (each AGN of a close pair; the pair shares a
 ``group``), ``central_agn`` (the AGN at the centre of an AC cluster, same ``group`` as it).
 ``spectrum`` says which energy conversion factor applies (``cluster``, ``agn``, ``star``).
+With ``population.gas.fraction > 0`` the columns ``route``, ``gas_model`` and
+``position_angle`` say which clusters are 3-D models observed through pyxsim
+(:mod:`selfunc.gas`); without, the table is exactly as before.
 """
 
 from __future__ import annotations
@@ -99,6 +102,36 @@ def _clusters(spec, pop: PopulationConfig, rng, area_deg2):
         rc = x_c * scaling.r500_mpc(mass, z, cosmo) * scaling.arcsec_per_mpc(z, cosmo)
     return dict(flux=flux, core_radius=rc, redshift=z, mass=mass, temperature=t,
                 luminosity=lum)
+
+
+def _assign_routes(table: Table, gas, rng: np.random.Generator) -> None:
+    """Columns ``route`` (analytic / pyxsim), ``gas_model`` and ``position_angle`` (deg east
+    of north of the 3-D model's long or merger axis): each cluster takes the 3-D route with
+    probability ``gas.fraction``, its model drawn by weight. Drawn after everything else, so
+    the rest of the sky is the same as without 3-D clusters. A user dataset brings its own
+    redshift and nominal core radius (also given to its central AGN, if any)."""
+    n = len(table)
+    clusters = np.nonzero(np.asarray(table["kind"]) == "cluster")[0]
+    is_3d = rng.uniform(size=clusters.size) < gas.fraction
+    weights = np.array([m.weight for m in gas.models])
+    pick = rng.choice(len(gas.models), size=clusters.size, p=weights / weights.sum())
+    angle = rng.uniform(0.0, 360.0, size=clusters.size)
+    route = np.full(n, "analytic", dtype="U8")
+    name = np.full(n, "", dtype="U24")
+    pa = np.full(n, np.nan)
+    for k, row in enumerate(clusters):
+        if not is_3d[k]:
+            continue
+        model = gas.models[pick[k]]
+        route[row], name[row], pa[row] = "pyxsim", model.name, angle[k]
+        if model.kind == "dataset":
+            same = np.asarray(table["group"]) == table["group"][row]
+            table["redshift"][same] = model.redshift
+            table["core_radius"][row] = model.core_radius
+    table["route"] = route
+    table["gas_model"] = name
+    table["position_angle"] = pa
+    table["position_angle"].unit = u.deg
 
 
 def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
@@ -195,6 +228,8 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     table.add_column(dec, name="dec", index=5)
     for name, unit in TRUTH_UNITS.items():
         table[name].unit = unit
+    if pop.gas.fraction > 0:
+        _assign_routes(table, pop.gas, rng)
     # FITS-safe (≤ 8 character) keys: the table is written as a FITS binary table.
     table.meta.update(POINTING=spec.id, SEED=spec.seed, RA_PNT=spec.ra, DEC_PNT=spec.dec,
                       FIELDRAD=radius, AGNSMIN=agn.flux_min)

@@ -11,6 +11,10 @@ Per camera c, with exposure t, vignetting v_c, chip/FOV coverage m_c (0…1 per 
 Combined images are sums over cameras; the combined exposure is weighted by the cameras'
 cluster ECFs, E = Σ_c (ECF_c / Σ ECF) E_c, so that counts / E is the pn+MOS1+MOS2 count
 rate (the XXL convention: ≈ 0.011 cts s⁻¹ per 10⁻¹⁴ erg s⁻¹ cm⁻² on axis).
+
+Truth rows with ``route == "pyxsim"`` (3-D clusters, :mod:`selfunc.gas`) are not rendered:
+their photon lists are observed by :mod:`selfunc.xray.photons` and their counts and
+expected counts join S_c and N_c with the same ECFs, vignetting, PSF and chip coverage.
 """
 
 from __future__ import annotations
@@ -89,6 +93,18 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     extended = np.isfinite(np.asarray(truth["core_radius"], float))
     pix_area = (grid.pixel / 60.0) ** 2
     e_eff = instrument.effective_energy
+    # 3-D clusters (route "pyxsim") are observed as photon lists (selfunc.xray.photons);
+    # the analytic renderer skips them. Their random stream is spawned, not drawn, so the
+    # analytic sources get the same Poisson draws as without them.
+    gas_rows = (np.asarray(truth["route"]).astype(str) == "pyxsim") \
+        if "route" in truth.colnames else np.zeros(len(truth), bool)
+    if gas_rows.any():
+        from selfunc.xray.photons import observe_gas_clusters
+
+        gas_counts, gas_model, gas_expected = observe_gas_clusters(
+            spec, truth, gas_rows, instrument, population, grid,
+            {c: (lambda th, c=c: vig[c](e_eff, th)) for c in instrument.cameras}, cover,
+            rng.spawn(1)[0])
 
     counts, bkg, model = {}, {}, {}
     expected_total = np.zeros(len(truth))
@@ -100,6 +116,7 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
         n_src = flux * ecf_src * spec.exposure * v_src
         # Extended sources carry v per pixel (inside the renderer), not at their centre.
         n_render = np.where(extended, flux * ecf_src * spec.exposure, n_src)
+        n_render = np.where(gas_rows, 0.0, n_render)
         vmap = vig[cam](e_eff, grid.theta)
         sources = SourceList(x=x, y=y, theta=np.asarray(theta), counts=n_render,
                              core_radius=np.asarray(truth["core_radius"], float),
@@ -113,13 +130,19 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
              + rates["sky"] * vmap) * spec.exposure * pix_area * cover[cam]
         mu = src * cover[cam] + b
         counts[cam] = rng.poisson(mu).astype(np.int32)
+        if gas_rows.any():
+            counts[cam] += gas_counts[cam]
+            mu = mu + gas_model[cam]
         bkg[cam] = b
         model[cam] = mu
         # Expected counts of extended sources: flux-weighted vignetting over the profile.
-        v_ext = _extended_counts(truth, extended, lambda th: vig[cam](e_eff, th),
+        v_ext = _extended_counts(truth, extended & ~gas_rows, lambda th: vig[cam](e_eff, th),
                                  grid.pixel, population.truncation)
-        expected_total += np.where(extended, flux * ecf_src * spec.exposure * v_ext, n_src)
+        n_ext = flux * ecf_src * spec.exposure * v_ext
+        expected_total += np.where(gas_rows, 0.0, np.where(extended, n_ext, n_src))
 
+    if gas_rows.any():
+        expected_total += gas_expected
     w_total = sum(instrument.ecf[c].cluster for c in instrument.cameras)
     weights = {c: instrument.ecf[c].cluster / w_total for c in instrument.cameras}
     counts["combined"] = sum(counts[c] for c in instrument.cameras).astype(np.int32)
