@@ -84,3 +84,39 @@ def test_help_lists_commands(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "simulate" in capsys.readouterr().out
+
+
+def test_relative_paths_are_relative_to_the_campaign_file(tmp_path):
+    from selfunc.config import load_campaign
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    cfg_file = folder / "c.toml"
+    cfg_file.write_text("""
+[population]
+preset = "grid"
+[population.gas]
+fraction = 0.5
+[[population.gas.models]]
+name = "sim"
+kind = "dataset"
+path = "data/halo.h5"
+center = [0, 0, 0]
+redshift = 0.3
+radius = 1500
+core_radius = 20
+[[population.gas.models]]
+name = "abs"
+kind = "dataset"
+path = "/abs/halo.h5"
+center = [0, 0, 0]
+redshift = 0.3
+radius = 1500
+core_radius = 20
+[cnn]
+model = "models/m.keras"
+""")
+    cfg = load_campaign(cfg_file)
+    assert cfg.population.gas.models[0].path == str(folder / "data" / "halo.h5")
+    assert cfg.population.gas.models[1].path == "/abs/halo.h5"
+    assert cfg.cnn.model == str(folder / "models" / "m.keras")

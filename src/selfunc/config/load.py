@@ -129,6 +129,8 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     files: list[Path] = [path]
     for section, model in SECTIONS.items():
         data, origin = _section(section, raw.get(section, {}), path)
+        if section == "population":
+            data = _dataset_paths(data, origin[-1])
         parts[section] = validate(model, data, origin, prefix=section)
         files += origin
     campaign = raw.get("campaign", {})
@@ -144,6 +146,19 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     if "inject" in raw:
         parts["inject"] = _inject_paths(raw["inject"], path)
     return validate(CampaignConfig, {"campaign": campaign, **parts}, files)
+
+
+def _dataset_paths(population: dict, named_in: Path) -> dict:
+    """User yt datasets of ``gas.models`` relative to the file that names them."""
+    gas = population.get("gas")
+    if not isinstance(gas, dict) or not isinstance(gas.get("models"), list):
+        return population
+    models = []
+    for m in gas["models"]:
+        if isinstance(m, dict) and isinstance(m.get("path"), str) and not Path(m["path"]).is_absolute():
+            m = {**m, "path": str(named_in.parent / m["path"])}
+        models.append(m)
+    return {**population, "gas": {**gas, "models": models}}
 
 
 def _inject_paths(section, path: Path) -> dict:
