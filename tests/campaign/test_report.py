@@ -1,4 +1,5 @@
-"""The end-to-end campaign writes report.html, and its images render in headless Chromium."""
+"""The end-to-end campaign (every stage, the shipped CNN model) writes report.html, and its
+images render in headless Chromium."""
 
 import html.parser
 import os
@@ -14,12 +15,13 @@ instrument = { preset = "epic", npix = 384 }
 survey = "xclass10"
 population = { preset = "grid", grid = { n_per_pointing = 8, flux = { min = 1e-14, max = 2e-13 } } }
 detection = "xamin"
+optical = "dss2_red"
 [campaign]
 name = "report-test"
 seed = 4
 n_pointings = 3
 selection = "C1"
-stages = ["sky", "xray", "detect", "fit", "report"]
+stages = ["sky", "xray", "optical", "detect", "stamps", "cnn", "fit", "report"]
 """
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -75,5 +77,7 @@ def test_campaign_report_images_render_in_chromium(tmp_path):
     assert len(results) == len(parser.src), dom[-2000:]
     assert all(" OK</p>" in r for r in results), [r for r in results if "OK" not in r]
     text = page.read_text()
-    for needle in ("Candidates", "Selection function", "completeness_curves", "true C1 clusters"):
+    for needle in ("Candidates", "Selection function", "completeness_curves", "true C1 clusters",
+                   "CNN screening (selfunc&#x27;s default model)", "Network inputs"):
         assert needle in text
+    assert any(s.startswith("report/cnn_") for s in parser.src)  # the network's composites
