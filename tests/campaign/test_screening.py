@@ -71,12 +71,29 @@ def test_train_cnn_reads_a_campaign_folder(stamped, trained):
     assert meta["stamps"]["npix"] == 356
 
 
-def test_cnn_stage_adds_p_cluster_equal_to_apply(stamped, trained):
-    model = trained
+@pytest.fixture(scope="module")
+def scored(stamped, trained):
     cfg_path = write(stamped, "cnn", '["sky", "xray", "optical", "detect", "cnn"]',
-                     f'[cnn]\nmodel = "{model}"\n')
+                     f'[cnn]\nmodel = "{trained}"\n')
     out = stamped / "scored"
     assert main(["simulate", str(cfg_path), "--out", str(out), "--workers", "1"]) == 0
+    return cfg_path, out
+
+
+@pytest.mark.slow
+def test_cnn_scores_are_the_same_with_two_workers(scored, tmp_path):
+    cfg_path, out = scored
+    assert main(["simulate", str(cfg_path), "--out", str(tmp_path / "two"), "--workers", "2"]) == 0
+    a = Table.read(out / "catalogues" / "candidates.h5")
+    b = Table.read(tmp_path / "two" / "catalogues" / "candidates.h5")
+    assert a.colnames == b.colnames and len(a) == len(b)
+    for col in ("p_cluster", "p_non_cluster", "ext", "ra"):
+        assert np.array_equal(np.asarray(a[col]), np.asarray(b[col]), equal_nan=True), col
+
+
+def test_cnn_stage_adds_p_cluster_equal_to_apply(scored, trained):
+    model = trained
+    cfg_path, out = scored
     cand = Table.read(out / "catalogues" / "candidates.h5")
     p = np.asarray(cand["p_cluster"], float)
     screened = np.asarray(cand["C1"]) | np.asarray(cand["C2"])
