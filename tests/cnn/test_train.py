@@ -123,3 +123,18 @@ def test_mobilenet_preset_trains_saves_and_decays_the_learning_rate(tmp_path):
     assert meta["train_config"]["model"]["architecture"] == "mobilenet"
     x = ds.inputs("composite").astype(np.float32)
     np.testing.assert_allclose(model.predict_on_batch(x), res.model.predict_on_batch(x), atol=1e-6)
+
+
+def test_best_selection_keeps_and_reports_the_best_epoch(tmp_path):
+    ds = tiny_dataset()
+    cfg = load_train_config("custom_adam", epochs=4, batch_size=4)
+    res = train(ds, cfg, seed=2, kind="xray", out=tmp_path / "b.keras", stream=io.StringIO())
+    meta = read_meta(tmp_path / "b.keras")
+    losses = [h["val_loss"] for h in res.history]
+    # the epoch kept: the last one that improved val_loss by more than Keras' min_delta
+    best, expect = None, None
+    for k, v in enumerate(losses):
+        if best is None or v < best - 1e-4:
+            best, expect = v, k + 1
+    assert meta["selected_epoch"] == expect
+    assert meta["validation"]["val_loss"] == pytest.approx(losses[expect - 1])

@@ -274,12 +274,14 @@ def train(train_ds: StampDataset, cfg: TrainConfig, *, val_ds: StampDataset | No
         start, history = state["epoch"] + 1, state["history"]
         base_lr, t = state["base_lr"], state["step"]
         plateau = Plateau(**state["plateau"])
+        best_epoch = state.get("best_epoch")
         stream.write(f"resuming from {ckpt} after epoch {start}/{n_epochs}\n")
     else:
         model = build_model(cfg.model, input_shape, len(classes), seed=seed)
         model.compile(optimizer=_optimizer(cfg), loss="categorical_crossentropy",
                       metrics=["accuracy"])
         start, history, base_lr, t = 0, [], cfg.optimizer.learning_rate, 0
+        best_epoch = None
         p = cfg.plateau
         plateau = Plateau(p.factor, p.patience, p.min_lr,
                           mode="min" if p.monitor == "val_loss" else "max")
@@ -316,15 +318,19 @@ def train(train_ds: StampDataset, cfg: TrainConfig, *, val_ds: StampDataset | No
         if ckpt is not None:
             if cfg.select == "best" and improved:
                 _save_keras(model, ckpt / "best.keras")
+                best_epoch = epoch + 1
             if (epoch + 1) % cfg.checkpoint_every == 0 or epoch + 1 == n_epochs:
                 _save_keras(model, ckpt / "last.keras")
                 _write_json(ckpt / "state.json", {
                     "fingerprint": fingerprint, "epoch": epoch, "step": t, "base_lr": base_lr,
                     "plateau": dataclasses.asdict(plateau), "history": history,
+                    "best_epoch": best_epoch,
                     "seed_states": _seed_states(model)})
 
+    selected = len(history)
     if cfg.select == "best" and ckpt is not None and (ckpt / "best.keras").is_file():
         model = keras.saving.load_model(ckpt / "best.keras", compile=False)
+        selected = best_epoch or selected
     final = keras.models.clone_model(model)
     final.set_weights(model.get_weights())
     meta = {
@@ -334,7 +340,8 @@ def train(train_ds: StampDataset, cfg: TrainConfig, *, val_ds: StampDataset | No
         "train_config": cfg.model_dump(mode="json"), "seed": seed,
         "data": {"source": data_source or {}, "train": _describe(train_ds, y_train, classes),
                  "validation": _describe(val_ds, y_val, classes)},
-        "history": history, "validation": history[-1] if history else {},
+        "history": history, "selected_epoch": selected,
+        "validation": history[selected - 1] if history else {},
         "versions": _versions(), "created": dt.datetime.now(dt.timezone.utc).isoformat(),
         "command": " ".join(sys.argv),
     }
