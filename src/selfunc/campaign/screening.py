@@ -44,11 +44,32 @@ def model_path(cfg: CampaignConfig) -> Path:
     return path
 
 
+def _single_threaded() -> None:
+    """One thread per worker process for the network, as for BLAS: Dask runs one worker per
+    core, and TensorFlow's own thread pools (which ignore OMP_NUM_THREADS) would otherwise
+    make every worker compete for every core."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:  # TF already ran an op in this process: its pools are fixed
+            pass
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+
+
 @functools.lru_cache(maxsize=4)
 def load_screen_model(path: str):
     """(model, meta), loaded once per worker process."""
     from selfunc.cnn.saving import load_model
 
+    _single_threaded()
     return load_model(path)
 
 
