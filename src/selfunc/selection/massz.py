@@ -42,7 +42,10 @@ from typing import Callable, Mapping
 import astropy.units as u
 import numpy as np
 
+from selfunc.config.models import ScalingRelations as _SimulatorRelations
 from selfunc.errors import SelfuncError
+
+_SIM = _SimulatorRelations()
 
 __all__ = ["ScalingRelations", "selection_mz", "core_radius_arcsec", "r500"]
 
@@ -67,16 +70,18 @@ class ScalingRelations:
         Core radius in units of :math:`R_{500}`.
     """
 
-    mt_norm: float = 10 ** 13.56
-    mt_slope: float = 1.67
+    # Defaults are the simulator's (selfunc.config.models.ScalingRelations), read from there
+    # so that the two cannot drift apart; σ_lnT = σ_lnM / α as in from_config.
+    mt_norm: float = _SIM.mt_norm
+    mt_slope: float = _SIM.mt_slope
     mt_evolution: float = -1.0
-    sigma_lnT: float = 0.41 / 1.67
-    lt_norm: float = 4.0e43
-    lt_pivot: float = 3.0
-    lt_slope: float = 2.63
-    lt_evolution: float = 1.64
-    sigma_lnL: float = 0.5
-    x_c: float = 0.24
+    sigma_lnT: float = _SIM.mt_scatter / _SIM.mt_slope
+    lt_norm: float = _SIM.lt_norm
+    lt_pivot: float = _SIM.lt_pivot
+    lt_slope: float = _SIM.lt_slope
+    lt_evolution: float = _SIM.lt_evolution
+    sigma_lnL: float = _SIM.lt_scatter
+    x_c: float = _SIM.x_c
 
     def __post_init__(self):
         for name in ("mt_norm", "mt_slope", "lt_norm", "lt_pivot", "lt_slope", "x_c"):
