@@ -20,7 +20,6 @@ and ``OUT/roc.png``.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
@@ -50,29 +49,32 @@ def split_by_pointing(ids, fraction: float, seed: int):
     return np.flatnonzero(~test), np.flatnonzero(test)
 
 
-def run_one(name, kind, augment, seed, train_ds, test_ds, cfg, out: Path, log):
-    from selfunc.cnn import load_model, train
-    from selfunc.cnn.experiments import evaluate_model
+def run_one(name, kind, augment, seed, train_ds, test_ds, cfg, out: Path):
+    """Train (or read back) one run; its report on ``test_ds`` and the test p_cluster."""
+    from selfunc.cnn import binary_report, cluster_probability, load_model, predict, train
 
     tag = f"{name.replace(' ', '_').replace('.', '')}-seed{seed}"
     path = out / "models" / f"{tag}.keras"
     t0 = time.perf_counter()
     if path.is_file():
         model, meta = load_model(path)
-        log(f"{tag}: trained before, read back")
+        print(f"{tag}: trained before, read back")
     else:
         run_cfg = cfg.model_copy(update={"augment": cfg.augment.model_copy(
             update={"enabled": augment})})
         res = train(train_ds, run_cfg, seed=seed, kind=kind, out=path,
-                    stream=sys.stdout if log is print else io.StringIO(),
                     data_source={"table5": name})
         model, meta = res.model, res.meta
-    report = evaluate_model(model, meta, test_ds)
+    inp = meta["input"]
+    p = cluster_probability(predict(model, test_ds.inputs(inp["kind"],
+                                                          tuple(inp["channel_order"]))),
+                            meta["classes"])
+    report = binary_report(test_ds.is_cluster, p)
     report.update(name=name, seed=seed, kind=kind, augment=augment,
                   seconds=time.perf_counter() - t0)
-    log(f"{tag}: A {report['accuracy']:.3f}  P {report['precision']:.3f}  "
-        f"R {report['recall']:.3f}  AUC {report['auc']:.3f}  ({report['seconds']:.0f} s)")
-    return report, model, meta
+    print(f"{tag}: A {report['accuracy']:.3f}  P {report['precision']:.3f}  "
+          f"R {report['recall']:.3f}  AUC {report['auc']:.3f}  ({report['seconds']:.0f} s)")
+    return report, p
 
 
 def markdown(rows: dict, n_seeds: int, n_train: int, n_test: int, epochs) -> str:
@@ -126,15 +128,9 @@ def main(argv=None) -> int:
             continue
         rows[name] = []
         for seed in args.seeds:
-            report, model, meta = run_one(name, kind, augment, seed, train_ds, test_ds, cfg,
-                                          out, print)
+            report, p = run_one(name, kind, augment, seed, train_ds, test_ds, cfg, out)
             rows[name].append(report)
             if seed == args.seeds[0]:
-                from selfunc.cnn.evaluate import cluster_probability, predict
-
-                inp = meta["input"]
-                p = cluster_probability(predict(model, test_ds.inputs(
-                    inp["kind"], tuple(inp["channel_order"]))), meta["classes"])
                 curves[name] = roc(test_ds.is_cluster, p)
     with atomic_path(out / "table5.json") as tmp:
         tmp.write_text(json.dumps({"campaign": str(Path(args.campaign).resolve()),

@@ -104,7 +104,9 @@ def pointing_stamps(cand: Table, obs, optical_scene, cfg: CampaignConfig, pid: i
     sel = cand[screened(cand, cfg)]
     sel = sel.copy()
     sel["pointing"] = np.full(len(sel), pid, dtype=np.int64)
-    scfg = stamp_config(cfg)
+    # cfg.stamps was checked against the model (stamp_config) before any pointing ran, by
+    # selfunc.campaign.engine.check_stages; make_stamps refuses a missing band.
+    scfg = cfg.stamps
     xray = (obs.counts["combined"], obs.wcs)
     optical = None
     if optical_scene is not None:
@@ -114,9 +116,6 @@ def pointing_stamps(cand: Table, obs, optical_scene, cfg: CampaignConfig, pid: i
             c = opt.cutout(optical_scene, ra, dec, scfg.size)
             return c.image, c.wcs
 
-    if optical is None and "optical" in scfg.bands:
-        raise SelfuncError("stage 'stamps' with stamps of kind "
-                           f"'{scfg.kind}' needs the 'optical' stage")
     label = "label" if "label" in sel.colnames else None
     return make_stamps(sel, xray=xray, optical=optical, config=scfg, label_column=label,
                        provenance={"pointing": int(pid)})
@@ -126,7 +125,8 @@ def score_stamps(cand: Table, ds: StampDataset, cfg: CampaignConfig) -> Table:
     """``cand`` with ``p_cluster`` and the class probabilities (NaN where not screened)."""
     from selfunc.cnn.score import probability_columns, score_dataset
 
-    model, meta = load_screen_model(str(model_path(cfg)))
+    path = model_path(cfg)
+    model, meta = load_screen_model(str(path))
     mask = screened(cand, cfg)
     out = cand.copy()
     names = ["p_cluster", *probability_columns(meta["classes"])]
@@ -136,7 +136,7 @@ def score_stamps(cand: Table, ds: StampDataset, cfg: CampaignConfig) -> Table:
         scores = score_dataset(model, meta, ds)
         for name in names:
             out[name][mask] = scores[name]
-    out.meta["CNNMODEL"] = model_path(cfg).name
+    out.meta["CNNMODEL"] = path.name
     return out
 
 
