@@ -1,14 +1,7 @@
-"""Configuration of the DSS2-like optical plates: :class:`OpticalConfig` and its parts
-(defined in :mod:`selfunc.config.optical`, with the other configs) and the preset loader.
-
-Frozen pydantic models in the style of :mod:`selfunc.config.models` (unknown keys are
-errors; angles accept unit strings). Every default names its source; ``[V]`` verified,
-``[A]`` approximate (a round value chosen to match the quoted source or typical DSS2 plates),
-as in ``shared/reference/xmm_facts.md``. Magnitudes are photographic: ``R_F`` (IIIaF + RG610,
-the POSS-II red plate) and ``B_J`` (IIIaJ + GG385, the blue plate).
-
-Presets live in ``configs/optical/`` (``dss2_red``, ``dss2_blue``); read them with
-:func:`load_optical_config`.
+"""The preset loader of the DSS2-like optical plates' configuration. :class:`OpticalConfig`
+and its parts are defined in :mod:`selfunc.config.optical` (with the other configs), whose
+docstring says what the values mean and where they come from; presets live in
+``configs/optical/`` (``dss2_red``, ``dss2_blue``).
 """
 
 from __future__ import annotations
