@@ -26,7 +26,7 @@ from selfunc import optical
 from selfunc.campaign.simulate import field_radius
 from selfunc.config import configs_dir, load_campaign
 from selfunc.pointing import draw_pointings, rng_for
-from selfunc.sky import draw
+from selfunc.sky.draw import draw
 
 
 def _targets(truth, n_agn=10):

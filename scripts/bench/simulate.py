@@ -19,7 +19,7 @@ import numpy as np
 
 from selfunc.config import SurveyConfig, configs_dir, load_campaign
 from selfunc.pointing import draw_pointings, rng_for
-from selfunc.sky import draw
+from selfunc.sky.draw import draw
 from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth
 from selfunc.campaign.simulate import field_radius

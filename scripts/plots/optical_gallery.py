@@ -28,7 +28,7 @@ from selfunc import optical
 from selfunc.campaign.simulate import field_radius, simulate_pointing
 from selfunc.config import configs_dir, load_campaign
 from selfunc.pointing import draw_pointings, rng_for
-from selfunc.sky import draw
+from selfunc.sky.draw import draw
 
 SIZE = 7.0  # arcmin
 

@@ -9,7 +9,7 @@ from selfunc.config.load import configs_dir, load_toml
 from selfunc.config.models import ClusterGrid, GasConfig, GasModel, PopulationConfig
 from selfunc.errors import SelfuncError
 from selfunc.pointing import rng_for
-from selfunc.sky import draw
+from selfunc.sky.draw import draw
 
 
 def test_default_population_has_no_3d_clusters_and_no_new_columns():

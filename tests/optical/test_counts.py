@@ -8,7 +8,7 @@ from selfunc.optical.catalogue import catalogue_half_size, draw_catalogue
 from selfunc.optical.config import FieldGalaxyConfig, OpticalConfig, StarCountConfig
 from selfunc.optical.counts import PiecewiseCounts, galaxy_counts, star_counts
 from selfunc.config.models import ScalingRelations
-from selfunc.sky.scaling import astropy_cosmology
+from selfunc.scaling import astropy_cosmology
 
 from .util import blank, spec
 

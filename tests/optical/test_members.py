@@ -6,8 +6,8 @@ from scipy import integrate, stats
 
 from selfunc.optical import members
 from selfunc.optical.config import ClusterGalaxyConfig
-from selfunc.sky import scaling
-from selfunc.sky.scaling import astropy_cosmology
+from selfunc import scaling
+from selfunc.scaling import astropy_cosmology
 
 COSMO = astropy_cosmology()
 MASS = 2e14

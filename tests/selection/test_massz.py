@@ -7,9 +7,11 @@ from astropy.constants import G
 from astropy.cosmology import FlatLambdaCDM
 from scipy.special import ndtr
 
+from selfunc import scaling
+from selfunc.config.models import ScalingRelations
 from selfunc.errors import SelfuncError
 from selfunc.selection.function import SelectionFunction
-from selfunc.selection.massz import ScalingRelations, core_radius_arcsec, r500, selection_mz
+from selfunc.selection.massz import selection_mz
 from selfunc.selection.models import completeness_model
 
 from .conftest import TRUE_C1, theta_of
@@ -17,6 +19,7 @@ from .conftest import TRUE_C1, theta_of
 COSMO = FlatLambdaCDM(H0=70, Om0=0.3)
 M0 = -13.8     # log10 flux of the 50 % point of the toy selection
 W = 0.12       # its width, dex
+BETA, TRUNC = 2 / 3, 10.0
 
 
 def toy_sf(flux, core_radius, redshift, **_):
@@ -24,19 +27,29 @@ def toy_sf(flux, core_radius, redshift, **_):
     return ndtr((np.log10(flux) - M0) / W)
 
 
+def mean_log_flux(mass, z, rel, K=1.0, extra_T_slope=0.0):
+    """log10 of the flux of the mean relations, by hand from the formulas."""
+    ez = COSMO.efunc(z)
+    T = rel.mt_pivot * (mass / (rel.mt_norm * ez**rel.mt_evolution)) ** (1 / rel.mt_slope)
+    L = rel.lt_norm * (T / rel.lt_pivot) ** rel.lt_slope * ez**rel.lt_evolution * T**extra_T_slope
+    # Whole truncated β-model from L inside R500 = r_c / x_c (β = 2/3: p = 3/2).
+    share = (1 - (1 + rel.x_c**-2) ** -0.5) / (1 - (1 + TRUNC**2) ** -0.5)
+    dl = COSMO.luminosity_distance(z).to_value(u.cm)
+    return np.log10(L / share * K / (4 * np.pi * dl**2))
+
+
 def analytic(mass, z, rel, extra_T_slope=0.0):
     """P for toy_sf: log10 f is Gaussian with mean m and sd s, so P = Φ((m − M0)/√(W² + s²))."""
-    ez = COSMO.efunc(z)
-    T = rel.mean_temperature(mass, ez)
-    L = rel.mean_luminosity(T, ez) * T**extra_T_slope
-    dl = COSMO.luminosity_distance(z).to_value(u.cm)
-    m = np.log10(L / (4 * np.pi * dl**2))
-    s = math.hypot((rel.lt_slope + extra_T_slope) * rel.sigma_lnT, rel.sigma_lnL) / math.log(10)
+    m = mean_log_flux(mass, z, rel, extra_T_slope=extra_T_slope)
+    a = rel.lt_slope + extra_T_slope
+    st, sl, r = rel.mt_scatter, rel.lt_scatter, rel.lt_mt_correlation
+    s = math.sqrt((a * st) ** 2 + sl**2 + 2 * r * a * st * sl) / math.log(10)
     return ndtr((m - M0) / np.sqrt(W**2 + s**2))
 
 
-def test_integral_over_scatter_matches_the_analytic_convolution():
-    rel = ScalingRelations(sigma_lnT=0.2, sigma_lnL=0.4)
+@pytest.mark.parametrize("rho", [0.0, 0.5])
+def test_integral_over_scatter_matches_the_analytic_convolution(rho):
+    rel = ScalingRelations(mt_scatter=0.2, lt_scatter=0.4, lt_mt_correlation=rho)
     mass = np.geomspace(2e13, 5e14, 25)[:, None]
     z = np.linspace(0.05, 1.2, 20)[None, :]
     p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO, k_correction=1.0,
@@ -51,7 +64,7 @@ def test_integral_over_scatter_matches_the_analytic_convolution():
 
 
 def test_temperature_dependent_k_correction_is_applied_per_node():
-    rel = ScalingRelations(sigma_lnT=0.25, sigma_lnL=0.3)
+    rel = ScalingRelations(mt_scatter=0.25, lt_scatter=0.3)
     mass, z = np.geomspace(3e13, 3e14, 10), 0.4
     gamma = 0.5
     p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO,
@@ -60,13 +73,34 @@ def test_temperature_dependent_k_correction_is_applied_per_node():
 
 
 def test_zero_scatter_is_the_mean_relation():
-    rel = ScalingRelations(sigma_lnT=0.0, sigma_lnL=0.0)
+    rel = ScalingRelations(mt_scatter=0.0, lt_scatter=0.0)
     mass, z = np.array([5e13, 2e14]), np.array([0.3, 0.8])
     p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO, k_correction=0.9)
-    ez = COSMO.efunc(z)
-    f = 0.9 * rel.mean_luminosity(rel.mean_temperature(mass, ez), ez) / (
-        4 * np.pi * COSMO.luminosity_distance(z).to_value(u.cm) ** 2)
+    f = 10 ** mean_log_flux(mass, z, rel, K=0.9)
     np.testing.assert_allclose(p, toy_sf(f, None, None), rtol=1e-12)
+
+
+def test_equals_a_monte_carlo_through_the_simulator_draws():
+    """P(sel | M, z) from the quadrature equals the mean of the selection over clusters drawn
+    by the simulator's own draw (scatter in T, L and x_c, correlated), within MC error."""
+    rel = ScalingRelations(mt_scatter=0.25, lt_scatter=0.45, lt_mt_correlation=0.4,
+                           x_c_scatter=0.3)
+
+    def sf(flux, core_radius, redshift, **_):   # depends on the core radius too
+        return ndtr((np.log10(flux) - M0 - 0.5 * np.log10(core_radius / 20.0)) / W)
+
+    mass = np.array([2e13, 6e13, 1.2e14])
+    z = np.array([0.15, 0.4, 1.0])
+    p = selection_mz(sf, mass, z, relations=rel, cosmology=COSMO, beta=BETA,
+                     truncation=TRUNC, n_nodes=14)
+    assert np.all((p > 0.05) & (p < 0.95)), p   # inside the transition, where it matters
+    rng = np.random.default_rng(3)
+    n = 200_000
+    for mi, zi, pi in zip(mass, z, p):
+        d = scaling.draw_properties(np.full(n, mi), np.full(n, zi), COSMO, rel, rng,
+                                    beta=BETA, truncation=TRUNC)
+        v = sf(d["flux"], d["core_radius"], zi)
+        assert pi == pytest.approx(v.mean(), abs=4 * v.std() / math.sqrt(n) + 1e-4)
 
 
 def test_core_radius_from_r500():
@@ -74,9 +108,9 @@ def test_core_radius_from_r500():
     # Independent route: M = 500 ρc(z) 4/3 π R³ with ρc = 3 H(z)² / (8 π G).
     rho_c = (3 * COSMO.H(z) ** 2 / (8 * np.pi * G)).to(u.Msun / u.Mpc**3)
     R = ((3 * m * u.Msun / (4 * np.pi * 500 * rho_c)) ** (1 / 3)).to(u.Mpc)
-    assert r500(m, z, COSMO) == pytest.approx(R.value, rel=1e-10)
+    assert scaling.r500_mpc(m, z, COSMO) == pytest.approx(R.value, rel=1e-10)
     theta = (0.24 * R / COSMO.angular_diameter_distance(z)).to(u.arcsec, u.dimensionless_angles())
-    assert core_radius_arcsec(m, z, COSMO, 0.24) == pytest.approx(theta.value, rel=1e-10)
+    assert scaling.core_radius_arcsec(m, z, COSMO, 0.24) == pytest.approx(theta.value, rel=1e-10)
     # ~ 0.63 Mpc R500 for 1e14 Msun at z = 0.3: a sanity number from the literature.
     assert 0.55 < R.value < 0.72
 
@@ -110,15 +144,8 @@ def test_with_a_selection_function_draws_and_conditions():
         selection_mz(sf, mass, z, exposure=1e4, **kw)
 
 
-def test_from_config_and_errors():
-    class Cfg:  # the fields of selfunc.config.models.ScalingRelations
-        mt_norm, mt_slope, mt_scatter = 10**13.56, 1.67, 0.41
-        lt_norm, lt_pivot, lt_slope, lt_evolution, lt_scatter = 4e43, 3.0, 2.63, 1.64, 0.5
-        x_c = 0.24
-
-    rel = ScalingRelations.from_config(Cfg)
-    assert rel.sigma_lnT == pytest.approx(0.41 / 1.67) and rel.sigma_lnL == 0.5
-    assert ScalingRelations.from_config(Cfg, mt_scatter_is_lnM=False).sigma_lnT == 0.41
+def test_errors():
+    rel = ScalingRelations()
     with pytest.raises(SelfuncError, match="mass > 0"):
         selection_mz(toy_sf, -1.0, 0.3, relations=rel, cosmology=COSMO, k_correction=1.0)
     with pytest.raises(SelfuncError, match="draws= needs a SelectionFunction"):
@@ -126,5 +153,3 @@ def test_from_config_and_errors():
                      draws=3)
     with pytest.raises(SelfuncError, match="k_correction"):
         selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=-1.0)
-    with pytest.raises(SelfuncError, match="sigma_lnL"):
-        ScalingRelations(sigma_lnL=-0.1)

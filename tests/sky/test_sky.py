@@ -7,7 +7,9 @@ from helpers import empty_population, spec
 from selfunc.config.models import AgnConfig, ClusterGrid, PopulationConfig, Range
 from selfunc.pointing import draw_pointings, rng_for
 from selfunc.config.models import SurveyConfig
-from selfunc.sky import betamodel, draw, lognlogs, scaling
+from selfunc import scaling
+from selfunc.sky import betamodel, lognlogs
+from selfunc.sky.draw import draw
 
 
 def test_moretti_counts_match_published_table():

@@ -32,7 +32,7 @@ from selfunc.detect.inputs import from_observation
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
 from selfunc.pointing import PointingSpec, draw_pointings, rng_for
-from selfunc.sky import draw
+from selfunc.sky.draw import draw
 from selfunc.stamps.dataset import write_dataset
 from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth

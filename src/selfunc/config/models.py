@@ -204,21 +204,26 @@ class Cosmology(Frozen):
 
 
 class ScalingRelations(Frozen):
-    """M500c–T and L–T with log-normal scatter; see :mod:`selfunc.sky.scaling`.
+    """M500c–T, L–T and r_c–R500 with correlated log-normal scatter; formulas in
+    :mod:`selfunc.scaling`, numbers and sources in ``docs/physics.md`` §1.
 
-    M–T: Lieu et al. 2016 (XXL IV) slope 1.67 [V], normalisation 10^13.56 M☉ at 1 keV [A].
-    L–T: 0.5–2 keV rest-frame luminosity in R500, slope 2.63 and 4.0e43 erg/s at 3 keV [A]
-    with E(z)^1.64 evolution (Giles et al. 2016 XXL III evolution [V]).
+    M500c = mt_norm (T / mt_pivot)^mt_slope E(z)^mt_evolution; ``mt_scatter`` is σ of ln T at
+    fixed M. L = lt_norm (T / lt_pivot)^lt_slope E(z)^lt_evolution, L the rest-frame
+    0.5–2 keV luminosity inside R500; ``lt_scatter`` is σ of ln L at fixed T, correlated with
+    the T scatter by ``lt_mt_correlation``. r_c = x_c R500, σ of ln x_c ``x_c_scatter``.
     """
 
     mt_norm: float = Field(default=10 ** 13.56, gt=0)
+    mt_pivot: float = Field(default=1.0, gt=0)
     mt_slope: float = Field(default=1.67, gt=0)
-    mt_scatter: float = Field(default=0.41, ge=0)
+    mt_evolution: float = -1.0
+    mt_scatter: float = Field(default=0.41 / 1.67, ge=0)
     lt_norm: float = Field(default=4.0e43, gt=0)
     lt_pivot: float = Field(default=3.0, gt=0)
     lt_slope: float = Field(default=2.63, gt=0)
     lt_evolution: float = 1.64
     lt_scatter: float = Field(default=0.5, ge=0)
+    lt_mt_correlation: float = Field(default=0.0, ge=-1, le=1)
     x_c: float = Field(default=0.24, gt=0)
     x_c_scatter: float = Field(default=0.0, ge=0)
 

@@ -84,7 +84,7 @@ def thermal_table(gas_cfg) -> tables.ThermalTable:
 
 def yt_cosmology(cosmo_cfg):
     """yt's cosmology with selfunc's parameters (flat ΛCDM, no radiation), so that pyxsim's
-    distances equal :func:`selfunc.sky.scaling.astropy_cosmology`'s."""
+    distances equal :func:`selfunc.scaling.astropy_cosmology`'s."""
     from yt.utilities.cosmology import Cosmology
 
     h = cosmo_cfg.H0 / 100.0

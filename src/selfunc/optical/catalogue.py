@@ -26,7 +26,7 @@ from selfunc.optical import members
 from selfunc.optical.config import OpticalConfig
 from selfunc.optical.counts import galaxy_counts, star_counts
 from selfunc.pointing import PointingSpec
-from selfunc.sky import scaling
+from selfunc import scaling
 from selfunc.sky.tangent import radec_to_offsets
 
 __all__ = ["draw_catalogue", "cluster_masses", "SOURCE_KINDS", "REQUIRED_TRUTH_COLUMNS",

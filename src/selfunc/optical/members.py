@@ -26,7 +26,7 @@ import numpy as np
 from scipy import special
 
 from selfunc.optical.config import ClusterGalaxyConfig
-from selfunc.sky import scaling
+from selfunc import scaling
 
 __all__ = ["mean_richness", "richness_radius", "m_star", "red_sequence_colour",
            "schechter_integral", "sample_schechter", "projected_nfw_cdf", "sample_projected_nfw",

@@ -34,7 +34,7 @@ from selfunc.optical.plate import Photometry, density_from_intensity, photometry
 from selfunc.optical.render import PlateGrid, RenderPlan, grain_noise, plan, render_sources
 from selfunc.optical.wcs import plate_wcs
 from selfunc.pointing import PointingSpec
-from selfunc.sky import scaling
+from selfunc import scaling
 from selfunc.sky.tangent import offsets_to_radec, radec_to_offsets
 
 __all__ = ["OpticalScene", "OpticalField", "OpticalCutout", "scene", "observe", "cutout",

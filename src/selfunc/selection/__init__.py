@@ -24,7 +24,7 @@ from selfunc.selection.catalogues import (
 )
 from selfunc.selection.fitting import ConvergenceError, ConvergenceWarning, Posterior, fit
 from selfunc.selection.function import GridTable, SelectionFunction
-from selfunc.selection.massz import ScalingRelations, selection_mz
+from selfunc.selection.massz import selection_mz
 from selfunc.selection.models import (
     COVARIATES, Covariate, Prior, TransitionModel, completeness_model, purity_model,
 )
@@ -38,6 +38,6 @@ __all__ = [
     "purity_model",
     "fit", "Posterior", "ConvergenceWarning", "ConvergenceError",
     "SelectionFunction", "GridTable",
-    "ScalingRelations", "selection_mz",
+    "selection_mz",
     "calibrate", "CalibrationResult",
 ]

@@ -23,7 +23,8 @@ from astropy.table import Table
 
 from selfunc.config.models import PopulationConfig, Range
 from selfunc.pointing import PointingSpec
-from selfunc.sky import lognlogs, massfunction, scaling
+from selfunc import scaling
+from selfunc.sky import lognlogs, massfunction
 from selfunc.sky.tangent import offsets_to_radec
 
 __all__ = ["draw", "TRUTH_UNITS"]
@@ -83,23 +84,20 @@ def _clusters(spec, pop: PopulationConfig, rng, area_deg2):
         flux = _draw_range(g.flux, rng, n)
         rc = _draw_range(g.core_radius, rng, n)
         z = _draw_range(g.redshift, rng, n)
-        # Bookkeeping for later stages: L, T, M consistent with the scaling relations
-        # (no scatter), found by a fixed-point iteration because K(z, T) depends on T.
+        # Bookkeeping for later stages: L, T, M consistent with the mean scaling relations
+        # (no scatter, nominal x_c), found by a fixed-point iteration because K(z, T)
+        # depends on T.
+        share = scaling.r500_fraction(rel.x_c, pop.beta, pop.truncation)
         t = np.full(n, 3.0)
         for _ in range(20):
-            lum = scaling.luminosity_from_flux(flux, z, t, cosmo)
+            lum = scaling.luminosity_from_flux(flux, z, t, cosmo, r500_share=share)
             t = scaling.temperature_from_luminosity(lum, z, cosmo, rel)
         mass = scaling.mass_from_temperature(t, z, cosmo, rel)
     else:
         mass, z = massfunction.sample_halos(mf, area_deg2, rng)
-        n = len(mass)
-        t = scaling.temperature_from_mass(mass, z, cosmo, rel) * np.exp(
-            rng.normal(0.0, rel.mt_scatter / rel.mt_slope, n))
-        lum = scaling.luminosity_from_temperature(t, z, cosmo, rel) * np.exp(
-            rng.normal(0.0, rel.lt_scatter, n))
-        flux = scaling.flux_from_luminosity(lum, z, t, cosmo)
-        x_c = rel.x_c * np.exp(rng.normal(0.0, rel.x_c_scatter, n))
-        rc = x_c * scaling.r500_mpc(mass, z, cosmo) * scaling.arcsec_per_mpc(z, cosmo)
+        p = scaling.draw_properties(mass, z, cosmo, rel, rng, beta=pop.beta,
+                                    truncation=pop.truncation)
+        flux, rc, t, lum = p["flux"], p["core_radius"], p["temperature"], p["luminosity"]
     return dict(flux=flux, core_radius=rc, redshift=z, mass=mass, temperature=t,
                 luminosity=lum)
 

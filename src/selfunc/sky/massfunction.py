@@ -13,7 +13,7 @@ import numpy as np
 import astropy.units as u
 
 from selfunc.config.models import ClusterMassFunction
-from selfunc.sky.scaling import astropy_cosmology
+from selfunc.scaling import astropy_cosmology
 
 __all__ = ["counts_table", "sample_halos"]
 

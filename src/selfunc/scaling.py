@@ -1,0 +1,167 @@
+"""Cluster scaling relations: the one place where mass becomes temperature, luminosity,
+core radius and flux.
+
+Both the simulator (:mod:`selfunc.sky`) and the mass–redshift selection
+(:mod:`selfunc.selection.massz`) call these functions with the same
+:class:`selfunc.config.models.ScalingRelations`, so the population that calibrates a
+selection function and the one a cosmologist integrates over cannot drift apart.
+
+Relations (numbers and their sources: ``docs/physics.md`` §1):
+
+* M–T:  M500c = M_T (T / T_M)^α_MT E(z)^γ_MT, log-normal scatter σ_lnT|M of T at fixed M.
+* L–T:  L = L_T (T / T_L)^α_LT E(z)^γ_LT, log-normal scatter σ_lnL|T, with L the
+  rest-frame 0.5–2 keV luminosity inside R500 (L_XXL of the source paper).
+* x_c = r_c / R500 log-normal about ``x_c`` with σ_ln x_c.
+* ε_T and ε_L may be correlated (``lt_mt_correlation``); ε_x is independent.
+* R500 from M500 = (4π/3) 500 ρ_c(z) R500³; θ_c = x_c R500 / D_A.
+* Flux: the truth ``flux`` is the observed-frame 0.5–2 keV flux of the whole β-model
+  (inside the truncation radius). L inside R500 is turned into the total with the projected
+  β-model enclosed fraction, then F = L_tot K(z, T) / (4π D_L²) with the band K-correction
+  K = observed-band flux / rest-band luminosity of the cluster spectrum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import astropy.units as u
+from astropy.cosmology import FlatLambdaCDM
+
+from selfunc.config.models import Cosmology, ScalingRelations
+from selfunc.sky import betamodel
+
+__all__ = ["astropy_cosmology", "temperature_from_mass", "mass_from_temperature",
+           "luminosity_from_temperature", "temperature_from_luminosity", "r500_mpc",
+           "arcsec_per_mpc", "core_radius_arcsec", "k_correction", "r500_fraction",
+           "flux_from_luminosity", "luminosity_from_flux", "scatter_covariance",
+           "draw_properties", "scatter_nodes"]
+
+_MPC_CM = u.Mpc.to(u.cm)
+
+
+def astropy_cosmology(cfg: Cosmology = Cosmology()) -> FlatLambdaCDM:
+    return FlatLambdaCDM(H0=cfg.H0, Om0=cfg.Om0, Ob0=cfg.Ob0)
+
+
+def temperature_from_mass(m500, z, cosmo, rel: ScalingRelations):
+    """Mean T (keV) of the M–T relation at M500c (M☉)."""
+    ez = cosmo.efunc(z)
+    return rel.mt_pivot * (np.asarray(m500) / (rel.mt_norm * ez ** rel.mt_evolution)) ** (
+        1.0 / rel.mt_slope)
+
+
+def mass_from_temperature(t, z, cosmo, rel: ScalingRelations):
+    """M500c (M☉) of the mean M–T relation at T (keV)."""
+    return rel.mt_norm * (np.asarray(t) / rel.mt_pivot) ** rel.mt_slope * cosmo.efunc(z) ** rel.mt_evolution
+
+
+def luminosity_from_temperature(t, z, cosmo, rel: ScalingRelations):
+    """Mean L (erg/s; rest-frame 0.5–2 keV inside R500) of the L–T relation."""
+    return rel.lt_norm * (np.asarray(t) / rel.lt_pivot) ** rel.lt_slope * cosmo.efunc(z) ** rel.lt_evolution
+
+
+def temperature_from_luminosity(lum, z, cosmo, rel: ScalingRelations):
+    return rel.lt_pivot * (np.asarray(lum) / (rel.lt_norm * cosmo.efunc(z) ** rel.lt_evolution)) ** (
+        1.0 / rel.lt_slope)
+
+
+def r500_mpc(m500, z, cosmo):
+    """R500c in physical Mpc."""
+    rho_c = cosmo.critical_density(z).to_value(u.Msun / u.Mpc**3)
+    return (3.0 * np.asarray(m500) / (4.0 * np.pi * 500.0 * rho_c)) ** (1.0 / 3.0)
+
+
+def arcsec_per_mpc(z, cosmo):
+    """Angular size (arcsec) of one physical Mpc at redshift z."""
+    return 206264.80624709636 / cosmo.angular_diameter_distance(z).to_value(u.Mpc)
+
+
+def core_radius_arcsec(m500, z, cosmo, x_c):
+    """θ_c = x_c R500 / D_A in arcsec."""
+    return np.asarray(x_c) * r500_mpc(m500, z, cosmo) * arcsec_per_mpc(z, cosmo)
+
+
+def k_correction(z, t):
+    """Observed 0.5–2 keV flux over rest 0.5–2 keV luminosity (× 4π D_L²).
+
+    Bremsstrahlung-like dL/dE ∝ exp(−E/kT): K = [e^(−0.5(1+z)/T) − e^(−2(1+z)/T)] /
+    [e^(−0.5/T) − e^(−2/T)] — lines and the Gaunt factor neglected [A] (docs/physics.md §5).
+    """
+    z = np.asarray(z, float)
+    t = np.asarray(t, float)
+    num = np.exp(-0.5 * (1 + z) / t) - np.exp(-2.0 * (1 + z) / t)
+    den = np.exp(-0.5 / t) - np.exp(-2.0 / t)
+    return num / den
+
+
+def r500_fraction(x_c, beta, truncation):
+    """Share of the truncated β-model's projected flux inside R500 (= R500/r_c = 1/x_c core
+    radii): converts L(<R500) into the model's total."""
+    x_c = np.asarray(x_c, float)
+    return betamodel.enclosed_fraction(1.0 / x_c, 1.0, beta, truncation)
+
+
+def flux_from_luminosity(lum, z, t, cosmo, *, r500_share=1.0):
+    """Observed-frame 0.5–2 keV flux (erg/s/cm²) of a cluster of rest-band L(<R500)
+    ``lum``; ``r500_share`` (:func:`r500_fraction`) turns it into the whole model's flux."""
+    dl = cosmo.luminosity_distance(z).to_value(u.Mpc) * _MPC_CM
+    return np.asarray(lum) / r500_share * k_correction(z, t) / (4.0 * np.pi * dl**2)
+
+
+def luminosity_from_flux(flux, z, t, cosmo, *, r500_share=1.0):
+    dl = cosmo.luminosity_distance(z).to_value(u.Mpc) * _MPC_CM
+    return np.asarray(flux) * r500_share * 4.0 * np.pi * dl**2 / k_correction(z, t)
+
+
+def scatter_covariance(rel: ScalingRelations) -> np.ndarray:
+    """Covariance of (ε_lnT|M, ε_lnL|T, ε_ln x_c)."""
+    st, sl, sx = rel.mt_scatter, rel.lt_scatter, rel.x_c_scatter
+    c = rel.lt_mt_correlation * st * sl
+    return np.array([[st * st, c, 0.0], [c, sl * sl, 0.0], [0.0, 0.0, sx * sx]])
+
+
+def _cholesky(cov):
+    """Lower factor of a covariance that may have zero rows (no scatter in a dimension)."""
+    keep = np.diag(cov) > 0
+    low = np.zeros_like(cov)
+    if keep.any():
+        low[np.ix_(keep, keep)] = np.linalg.cholesky(cov[np.ix_(keep, keep)])
+    return low
+
+
+def draw_properties(m500, z, cosmo, rel: ScalingRelations, rng: np.random.Generator, *,
+                    beta: float, truncation: float) -> dict:
+    """T, L(<R500), x_c, θ_c and flux of halos (M500c in M☉, z), with correlated scatter.
+
+    Returns a dict of arrays: ``temperature`` (keV), ``luminosity`` (erg/s, rest band, R500),
+    ``x_c``, ``core_radius`` (arcsec), ``flux`` (erg/s/cm², observed 0.5–2 keV, whole model).
+    """
+    m500 = np.asarray(m500, float)
+    z = np.asarray(z, float)
+    n = m500.size
+    eps = rng.standard_normal((3, n))
+    e_t, e_l, e_x = _cholesky(scatter_covariance(rel)) @ eps
+    t = temperature_from_mass(m500, z, cosmo, rel) * np.exp(e_t)
+    lum = luminosity_from_temperature(t, z, cosmo, rel) * np.exp(e_l)
+    x_c = rel.x_c * np.exp(e_x)
+    rc = core_radius_arcsec(m500, z, cosmo, x_c)
+    flux = flux_from_luminosity(lum, z, t, cosmo, r500_share=r500_fraction(x_c, beta, truncation))
+    return dict(temperature=t, luminosity=lum, x_c=x_c, core_radius=rc, flux=flux)
+
+
+def scatter_nodes(rel: ScalingRelations, n_nodes: int):
+    """Gauss–Hermite nodes of the scatter: (ε array of shape (3, K), weights (K,)).
+
+    A dimension with zero scatter gets one node; the nodes of correlated dimensions are the
+    product grid of standard normals mapped through the Cholesky factor, so ∑ w f(ε) is the
+    expectation of f over the joint normal, exact for polynomials of degree 2n − 1.
+    """
+    cov = scatter_covariance(rel)
+    low = _cholesky(cov)
+    x, w = np.polynomial.hermite_e.hermegauss(int(n_nodes))
+    w = w / np.sqrt(2.0 * np.pi)
+    axes = [(x, w) if cov[i, i] > 0 else (np.zeros(1), np.ones(1)) for i in range(3)]
+    g = np.meshgrid(*[a[0] for a in axes], indexing="ij")
+    gw = np.meshgrid(*[a[1] for a in axes], indexing="ij")
+    std = np.stack([a.ravel() for a in g])
+    weight = gw[0].ravel() * gw[1].ravel() * gw[2].ravel()
+    return low @ std, weight
