@@ -6,7 +6,7 @@ p > 0.5, mean ± sample std).
 The stamps come from a campaign run with the ``stamps`` stage, by default the one that
 trained selfunc's default model::
 
-    selfunc simulate configs/campaign/cnn_training.toml --out sims/cnn-training
+    selfunc simulate sims/cnn_training.toml --out sims/cnn-training
     python scripts/reproduce/table5.py sims/cnn-training --out sims/table5
 
 Held-out candidates are whole pointings (``--test-fraction`` of them, drawn with

@@ -25,7 +25,7 @@ from selfunc.detect.inputs import read_images
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
 from selfunc.pointing import rng_for
-from selfunc.sky.draw import TRUTH_UNITS, _clusters, _place
+from selfunc.sky.draw import TRUTH_UNITS, _place, clusters
 from selfunc.xray.inject import inject_sources
 
 __all__ = ["run_injection", "injection_rows"]
@@ -64,7 +64,7 @@ def run_injection(index: int, cfg: CampaignConfig, out) -> dict:
     rng_sky = rng_for(cfg.campaign.seed, index, "sky")
     grid = cfg.population.grid.model_copy(update={"n_per_pointing": inj.n_clusters})
     pop = cfg.population.model_copy(update={"grid": grid, "mode": "grid"})
-    cl = _clusters(None, pop, rng_sky, 0.0)
+    cl = clusters(pop, rng_sky, 0.0)
     xy = _positions(images, psf, cfg, rng_sky, inj.n_clusters)
     ra, dec = images.wcs.celestial.pixel_to_world_values(xy[:, 0], xy[:, 1])
     truth = Table(dict(id=np.arange(inj.n_clusters), kind=np.full(inj.n_clusters, "cluster"),

@@ -27,7 +27,7 @@ from selfunc import scaling
 from selfunc.sky import lognlogs, massfunction
 from selfunc.sky.tangent import offsets_to_radec
 
-__all__ = ["draw", "TRUTH_UNITS"]
+__all__ = ["draw", "clusters", "TRUTH_UNITS"]
 
 TRUTH_UNITS = {"ra": u.deg, "dec": u.deg, "xi": u.arcsec, "eta": u.arcsec,
                "flux": u.erg / u.s / u.cm**2, "core_radius": u.arcsec, "mass": u.Msun,
@@ -73,8 +73,11 @@ def _optical_mag(flux, log_fx_fo):
     return 2.5 * (log_fx_fo - np.log10(flux) - 5.5)
 
 
-def _clusters(spec, pop: PopulationConfig, rng, area_deg2):
-    """Cluster rows as a dict of arrays (grid or mass-function mode)."""
+def clusters(pop: PopulationConfig, rng: np.random.Generator, area_deg2: float) -> dict:
+    """The clusters of ``area_deg2`` of sky as a dict of arrays (grid or mass-function
+    mode): ``flux`` (erg/s/cm², whole model), ``core_radius`` (arcsec), ``redshift``,
+    ``mass`` (M500c, M☉), ``temperature`` (keV), ``luminosity`` (erg/s, rest 0.5–2 keV in
+    R500). In grid mode ``area_deg2`` is ignored (``grid.n_per_pointing`` clusters)."""
     mf = pop.mass_function
     cosmo = scaling.astropy_cosmology(mf.cosmology)
     rel = mf.scaling
@@ -157,7 +160,7 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     next_group = 0
 
     # Clusters first: they are what the survey is about, so they get space first.
-    cl = _clusters(spec, pop, rng, area_place)
+    cl = clusters(pop, rng, area_place)
     n_cl = len(cl["flux"])
     xy = _place(rng, n_cl, place_radius, pop.min_separation, taken)
     groups = np.arange(next_group, next_group + n_cl)
