@@ -213,15 +213,19 @@ class ScalingRelations(Frozen):
     the T scatter by ``lt_mt_correlation``. r_c = x_c R500, σ of ln x_c ``x_c_scatter``.
     """
 
-    mt_norm: float = Field(default=10 ** 13.56, gt=0)
+    # Lieu et al. 2016 (XXL IV) joint XXL+COSMOS+CCCP fit: E(z) M500,WL = 10^13.57 h70⁻¹ M☉
+    # (T300kpc / 1 keV)^1.67, σ_lnM|T = 0.41 → σ_lnT|M = 0.41 / 1.67 (docs/physics.md §1).
+    mt_norm: float = Field(default=10 ** 13.57, gt=0)
     mt_pivot: float = Field(default=1.0, gt=0)
     mt_slope: float = Field(default=1.67, gt=0)
     mt_evolution: float = -1.0
     mt_scatter: float = Field(default=0.41 / 1.67, ge=0)
-    lt_norm: float = Field(default=4.0e43, gt=0)
-    lt_pivot: float = Field(default=3.0, gt=0)
+    # Giles et al. 2022 (XCS–SDSS redMaPPer): E(z)⁻¹ L[0.5–2](<R500) = 0.97 × 0.8e44 erg/s
+    # (T500 / 4 keV)^2.63 — self-similar E(z)¹ evolution, as the relation was fitted.
+    lt_norm: float = Field(default=0.97 * 0.8e44, gt=0)
+    lt_pivot: float = Field(default=4.0, gt=0)
     lt_slope: float = Field(default=2.63, gt=0)
-    lt_evolution: float = 1.64
+    lt_evolution: float = 1.0
     lt_scatter: float = Field(default=0.5, ge=0)
     lt_mt_correlation: float = Field(default=0.0, ge=-1, le=1)
     x_c: float = Field(default=0.24, gt=0)
