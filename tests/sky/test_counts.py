@@ -51,3 +51,37 @@ def test_xxl_reference_is_what_the_paper_says():
     assert np.isnan(ref[1e-14][0]) and np.isnan(ref[1e-13][0])
     assert xxl.redshift_counts().sum() == pytest.approx(100, abs=2)
     assert len(xxl.Z_COUNTS) == len(xxl.Z_EDGES) - 1
+
+
+def _star_and_galaxy_sky(n_pointings=400, glat=45.58):
+    from helpers import empty_population, spec
+    from selfunc.config.models import NearbyGalaxyConfig, StarConfig
+    from selfunc.pointing import rng_for
+    from selfunc.sky.draw import draw
+
+    pop = empty_population(stars=StarConfig(), nearby_galaxies=NearbyGalaxyConfig())
+    tables = [draw(spec(id=i, glat=glat), pop, 15.0, rng_for(3, i, "sky")) for i in range(n_pointings)]
+    kind = np.concatenate([np.asarray(t["kind"]) for t in tables])
+    flux = np.concatenate([np.asarray(t["flux"]) for t in tables])
+    area_field = n_pointings * np.pi * 15.0**2 / 3600
+    area_place = n_pointings * np.pi * pop.placement_radius**2 / 3600
+    return kind, flux, area_field, area_place
+
+
+def test_star_and_nearby_galaxy_counts_follow_their_references():
+    """Stars: 2.1 deg⁻² above 7e-14 (0.5–4.5 keV) in the XMM BSS (Della Ceca et al. 2004: 58
+    stars in 28.1 deg²), i.e. above 0.85 × 7e-14 in 0.5–2 keV at ⟨1/sin|b|⟩ = 1.4 (b = 45.6°).
+    Nearby galaxies: ≈ 0.25 deg⁻² above 1e-14 with Euclidean counts (docs/physics.md §3)."""
+    kind, flux, area_field, area_place = _star_and_galaxy_sky()
+    n = np.sum((kind == "star") & (flux > 0.85 * 7e-14))
+    expected = 58 / 28.1 * area_field
+    assert n == pytest.approx(expected, abs=3 * np.sqrt(expected) + 0.15 * expected)
+    g = flux[kind == "nearby_galaxy"]
+    expected = 0.25 * area_place
+    assert np.sum(g > 1e-14) == pytest.approx(expected, abs=3 * np.sqrt(expected) + 0.1 * expected)
+    # The shape: Euclidean between the bounds (KS test of a larger draw against the CDF).
+    from scipy.stats import kstest
+    from selfunc.sky.draw import _power_law
+    x = _power_law(np.random.default_rng(5), 20000, 5e-15, 5e-14, 1.5)
+    cdf = lambda s: (5e-15**-1.5 - s**-1.5) / (5e-15**-1.5 - 5e-14**-1.5)
+    assert kstest(x, cdf).pvalue > 0.01

@@ -260,23 +260,49 @@ class AgnConfig(Frozen):
 
 
 class StarConfig(Frozen):
-    """X-ray stars: N per deg² at the Galactic pole above ``flux_min``, scaled by
-    1/sin|b| (a plane-parallel disc), N(>S) ∝ S^−slope, and an X-ray-to-optical flux
-    ratio log(f_X/f_R) drawn uniformly in ``log_fx_fo`` (coronal stars: −4 … −2)."""
+    """X-ray stars: N(>S) = ``density_at_pole`` (S / ``flux_min``)^−``slope`` per deg² at the
+    Galactic pole, between ``flux_min`` and ``flux_max``, scaled by 1/sin|b| (a plane-parallel
+    disc), and an X-ray-to-optical flux ratio log(f_X/f_R) drawn uniformly in ``log_fx_fo``
+    (coronal stars: −4 … −2). Defaults (docs/physics.md §3): 2.1 stars deg⁻² above
+    7×10⁻¹⁴ in 0.5–4.5 keV in the XMM Bright Serendipitous Survey (58 in 28.1 deg², Della Ceca
+    et al. 2004) and ~100 deg⁻² near 3×10⁻¹⁷ in the CDF-N give the slope 0.54 [D]; the
+    0.5–2 keV share of a coronal spectrum (0.85) and ⟨1/sin|b|⟩ = 1.4 of high-latitude fields
+    are [A]. ``flux_max``: XMM pointings avoid sources that pile up [A]."""
 
-    density_at_pole: float = Field(default=8.0, ge=0)
+    density_at_pole: float = Field(default=9.4, ge=0)
     flux_min: Flux = Field(default=2e-15, gt=0)
-    slope: float = Field(default=1.2, gt=0)
+    flux_max: Flux = Field(default=1e-11, gt=0)
+    slope: float = Field(default=0.54, gt=0)
     log_fx_fo: Range = Range(min=-4.0, max=-2.0)
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.flux_min >= self.flux_max:
+            raise ValueError("flux_min must be below flux_max")
+        return self
 
 
 class NearbyGalaxyConfig(Frozen):
-    per_pointing: float = Field(default=0.3, ge=0)
-    flux: Range = Range(min=5e-15, max=5e-14, distribution="loguniform")
+    """Nearby normal galaxies: soft extended X-ray emission under a bright, large optical
+    galaxy. ``per_pointing`` is the mean number inside the placement radius, with fluxes
+    N(>S) ∝ S^−``flux_slope`` between ``flux.min`` and ``flux.max``. Defaults (docs/physics.md
+    §3): Euclidean counts (slope −1.46 ± 0.13, Georgakakis et al. 2006) normalised to
+    N(>10⁻¹⁴) ≈ 0.25 deg⁻² [D, a factor ~2] → 0.10 per 13′-radius disc between 5×10⁻¹⁵ and
+    5×10⁻¹⁴."""
+
+    per_pointing: float = Field(default=0.10, ge=0)
+    flux: Range = Range(min=5e-15, max=5e-14)
+    flux_slope: float = Field(default=1.5, gt=0)
     core_radius: Range = Range(min=8.0, max=30.0, distribution="loguniform")
     redshift: Range = Range(min=0.003, max=0.03)
     mag_r: Range = Range(min=10.0, max=14.5)
     optical_radius: Range = Range(min=20.0, max=90.0)
+
+    @model_validator(mode="after")
+    def _positive(self):
+        if self.flux.min <= 0:
+            raise ValueError("flux.min must be positive (erg/s/cm2)")
+        return self
 
 
 class PairConfig(Frozen):

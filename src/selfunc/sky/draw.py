@@ -44,6 +44,12 @@ def _draw_range(r: Range, rng, n):
     return rng.uniform(r.min, r.max, n)
 
 
+def _power_law(rng, n, s_min, s_max, slope):
+    """Fluxes with N(>S) ∝ S^−slope between s_min and s_max (inverse CDF)."""
+    lo, hi = s_min ** -slope, s_max ** -slope
+    return (lo - rng.uniform(0.0, 1.0, n) * (lo - hi)) ** (-1.0 / slope)
+
+
 def _disc(rng, n, radius_arcsec):
     r = radius_arcsec * np.sqrt(rng.uniform(0.0, 1.0, n))
     phi = rng.uniform(0.0, 2 * np.pi, n)
@@ -181,7 +187,7 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     n_gal = rng.poisson(ng.per_pointing)
     xy = _place(rng, n_gal, place_radius, pop.min_separation, taken)
     add("nearby_galaxy", np.arange(next_group, next_group + n_gal), "cluster", xy,
-        _draw_range(ng.flux, rng, n_gal), core_radius=_draw_range(ng.core_radius, rng, n_gal),
+        _power_law(rng, n_gal, ng.flux.min, ng.flux.max, ng.flux_slope), core_radius=_draw_range(ng.core_radius, rng, n_gal),
         beta=pop.beta, redshift=_draw_range(ng.redshift, rng, n_gal),
         mag_r=_draw_range(ng.mag_r, rng, n_gal),
         optical_radius=_draw_range(ng.optical_radius, rng, n_gal))
@@ -213,8 +219,9 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     # X-ray stars: a plane-parallel disc makes their density scale as 1/sin|b|.
     st = pop.stars
     sinb = max(abs(np.sin(np.radians(spec.glat))), 0.05)
-    n_star = rng.poisson(st.density_at_pole / sinb * area_field)
-    fx = st.flux_min * rng.uniform(0.0, 1.0, n_star) ** (-1.0 / st.slope)
+    bounded = 1.0 - (st.flux_max / st.flux_min) ** -st.slope
+    n_star = rng.poisson(st.density_at_pole * bounded / sinb * area_field)
+    fx = _power_law(rng, n_star, st.flux_min, st.flux_max, st.slope)
     xy = np.stack(_disc(rng, n_star, field_radius), axis=1)
     add("star", np.arange(next_group, next_group + n_star), "star", xy, fx,
         mag_r=_optical_mag(fx, _draw_range(st.log_fx_fo, rng, n_star)))
