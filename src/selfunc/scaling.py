@@ -8,11 +8,16 @@ selection function and the one a cosmologist integrates over cannot drift apart.
 
 Relations (numbers and their sources: ``docs/physics.md`` §1):
 
-* M–T:  M500c = M_T (T / T_M)^α_MT E(z)^γ_MT, log-normal scatter σ_lnT|M of T at fixed M.
-* L–T:  L = L_T (T / T_L)^α_LT E(z)^γ_LT, log-normal scatter σ_lnL|T, with L the
-  rest-frame 0.5–2 keV luminosity inside R500 (L_XXL of the source paper).
+Every property is drawn at fixed mass (the form in which survey cosmology analyses model
+their observables), so the scatter of each is the scatter at fixed M, not chained through
+another relation:
+
+* M–T:  M500c = M_T (T / T_M)^α_MT E(z)^γ_MT gives the mean T at fixed M; ln T scatters by
+  σ_lnT|M.
+* L–M:  L = L_M (M / M_L)^α_LM E(z)^γ_LM, ln L scattering by σ_lnL|M, with L the rest-frame
+  0.5–2 keV luminosity inside R500.
 * x_c = r_c / R500 log-normal about ``x_c`` with σ_ln x_c.
-* ε_T and ε_L may be correlated (``lt_mt_correlation``); ε_x is independent.
+* ε_T and ε_L may be correlated (``lm_mt_correlation``); ε_x is independent.
 * R500 from M500 = (4π/3) 500 ρ_c(z) R500³; θ_c = x_c R500 / D_A.
 * Flux: the truth ``flux`` is the observed-frame 0.5–2 keV flux of the whole β-model
   (inside the truncation radius). L inside R500 is turned into the total with the projected
@@ -30,7 +35,7 @@ from selfunc.config.models import Cosmology, ScalingRelations
 from selfunc.sky import betamodel
 
 __all__ = ["astropy_cosmology", "temperature_from_mass", "mass_from_temperature",
-           "luminosity_from_temperature", "temperature_from_luminosity", "r500_mpc",
+           "luminosity_from_mass", "mass_from_luminosity", "r500_mpc",
            "arcsec_per_mpc", "core_radius_arcsec", "k_correction", "r500_fraction",
            "flux_from_luminosity", "luminosity_from_flux", "scatter_covariance",
            "draw_properties", "scatter_nodes"]
@@ -54,14 +59,15 @@ def mass_from_temperature(t, z, cosmo, rel: ScalingRelations):
     return rel.mt_norm * (np.asarray(t) / rel.mt_pivot) ** rel.mt_slope * cosmo.efunc(z) ** rel.mt_evolution
 
 
-def luminosity_from_temperature(t, z, cosmo, rel: ScalingRelations):
-    """Mean L (erg/s; rest-frame 0.5–2 keV inside R500) of the L–T relation."""
-    return rel.lt_norm * (np.asarray(t) / rel.lt_pivot) ** rel.lt_slope * cosmo.efunc(z) ** rel.lt_evolution
+def luminosity_from_mass(m500, z, cosmo, rel: ScalingRelations):
+    """Mean L (erg/s; rest-frame 0.5–2 keV inside R500) of the L–M relation at M500c (M☉)."""
+    return rel.lm_norm * (np.asarray(m500) / rel.lm_pivot) ** rel.lm_slope * cosmo.efunc(z) ** rel.lm_evolution
 
 
-def temperature_from_luminosity(lum, z, cosmo, rel: ScalingRelations):
-    return rel.lt_pivot * (np.asarray(lum) / (rel.lt_norm * cosmo.efunc(z) ** rel.lt_evolution)) ** (
-        1.0 / rel.lt_slope)
+def mass_from_luminosity(lum, z, cosmo, rel: ScalingRelations):
+    """M500c (M☉) of the mean L–M relation at L (erg/s)."""
+    return rel.lm_pivot * (np.asarray(lum) / (rel.lm_norm * cosmo.efunc(z) ** rel.lm_evolution)) ** (
+        1.0 / rel.lm_slope)
 
 
 def r500_mpc(m500, z, cosmo):
@@ -113,9 +119,9 @@ def luminosity_from_flux(flux, z, t, cosmo, *, r500_share=1.0):
 
 
 def scatter_covariance(rel: ScalingRelations) -> np.ndarray:
-    """Covariance of (ε_lnT|M, ε_lnL|T, ε_ln x_c)."""
-    st, sl, sx = rel.mt_scatter, rel.lt_scatter, rel.x_c_scatter
-    c = rel.lt_mt_correlation * st * sl
+    """Covariance of (ε_lnT|M, ε_lnL|M, ε_ln x_c)."""
+    st, sl, sx = rel.mt_scatter, rel.lm_scatter, rel.x_c_scatter
+    c = rel.lm_mt_correlation * st * sl
     return np.array([[st * st, c, 0.0], [c, sl * sl, 0.0], [0.0, 0.0, sx * sx]])
 
 
@@ -141,7 +147,7 @@ def draw_properties(m500, z, cosmo, rel: ScalingRelations, rng: np.random.Genera
     eps = rng.standard_normal((3, n))
     e_t, e_l, e_x = _cholesky(scatter_covariance(rel)) @ eps
     t = temperature_from_mass(m500, z, cosmo, rel) * np.exp(e_t)
-    lum = luminosity_from_temperature(t, z, cosmo, rel) * np.exp(e_l)
+    lum = luminosity_from_mass(m500, z, cosmo, rel) * np.exp(e_l)
     x_c = rel.x_c * np.exp(e_x)
     rc = core_radius_arcsec(m500, z, cosmo, x_c)
     flux = flux_from_luminosity(lum, z, t, cosmo, r500_share=r500_fraction(x_c, beta, truncation))

@@ -27,34 +27,40 @@ def toy_sf(flux, core_radius, redshift, **_):
     return ndtr((np.log10(flux) - M0) / W)
 
 
-def mean_log_flux(mass, z, rel, K=1.0, extra_T_slope=0.0):
+def mean_log_flux(mass, z, rel, K=1.0):
     """log10 of the flux of the mean relations, by hand from the formulas."""
     ez = COSMO.efunc(z)
-    T = rel.mt_pivot * (mass / (rel.mt_norm * ez**rel.mt_evolution)) ** (1 / rel.mt_slope)
-    L = rel.lt_norm * (T / rel.lt_pivot) ** rel.lt_slope * ez**rel.lt_evolution * T**extra_T_slope
+    L = rel.lm_norm * (mass / rel.lm_pivot) ** rel.lm_slope * ez**rel.lm_evolution
     # Whole truncated β-model from L inside R500 = r_c / x_c (β = 2/3: p = 3/2).
     share = (1 - (1 + rel.x_c**-2) ** -0.5) / (1 - (1 + TRUNC**2) ** -0.5)
     dl = COSMO.luminosity_distance(z).to_value(u.cm)
     return np.log10(L / share * K / (4 * np.pi * dl**2))
 
 
-def analytic(mass, z, rel, extra_T_slope=0.0):
-    """P for toy_sf: log10 f is Gaussian with mean m and sd s, so P = Φ((m − M0)/√(W² + s²))."""
-    m = mean_log_flux(mass, z, rel, extra_T_slope=extra_T_slope)
-    a = rel.lt_slope + extra_T_slope
-    st, sl, r = rel.mt_scatter, rel.lt_scatter, rel.lt_mt_correlation
-    s = math.sqrt((a * st) ** 2 + sl**2 + 2 * r * a * st * sl) / math.log(10)
+def mean_temperature(mass, z, rel):
+    ez = COSMO.efunc(z)
+    return rel.mt_pivot * (mass / (rel.mt_norm * ez**rel.mt_evolution)) ** (1 / rel.mt_slope)
+
+
+def analytic(mass, z, rel, gamma=0.0):
+    """P for toy_sf with K = T^γ: log10 f is Gaussian with mean m and sd s (L and T scatter
+    at fixed M, correlated), so P = Φ((m − M0)/√(W² + s²))."""
+    T = mean_temperature(mass, z, rel)
+    m = mean_log_flux(mass, z, rel) + gamma * np.log10(T)
+    st, sl, r = rel.mt_scatter, rel.lm_scatter, rel.lm_mt_correlation
+    s = math.sqrt((gamma * st) ** 2 + sl**2 + 2 * r * gamma * st * sl) / math.log(10)
     return ndtr((m - M0) / np.sqrt(W**2 + s**2))
 
 
 @pytest.mark.parametrize("rho", [0.0, 0.5])
 def test_integral_over_scatter_matches_the_analytic_convolution(rho):
-    rel = ScalingRelations(mt_scatter=0.2, lt_scatter=0.4, lt_mt_correlation=rho)
+    rel = ScalingRelations(mt_scatter=0.2, lm_scatter=0.4, lm_mt_correlation=rho)
     mass = np.geomspace(2e13, 5e14, 25)[:, None]
     z = np.linspace(0.05, 1.2, 20)[None, :]
-    p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO, k_correction=1.0,
-                     n_nodes=20)
-    expected = analytic(mass, z, rel)
+    gamma = 0.8      # K = T^γ makes the T scatter (and its correlation with L) matter
+    p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO,
+                     k_correction=lambda zz, T: np.asarray(T) ** gamma, n_nodes=20)
+    expected = analytic(mass, z, rel, gamma)
     assert p.shape == (25, 20)
     assert np.max(np.abs(p - expected)) < 2e-4
     # The answer spans the transition (the test is not all zeros or ones).
@@ -64,16 +70,16 @@ def test_integral_over_scatter_matches_the_analytic_convolution(rho):
 
 
 def test_temperature_dependent_k_correction_is_applied_per_node():
-    rel = ScalingRelations(mt_scatter=0.25, lt_scatter=0.3)
+    rel = ScalingRelations(mt_scatter=0.25, lm_scatter=0.3)
     mass, z = np.geomspace(3e13, 3e14, 10), 0.4
     gamma = 0.5
     p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO,
                      k_correction=lambda zz, T: np.asarray(T) ** gamma, n_nodes=24)
-    np.testing.assert_allclose(p, analytic(mass, z, rel, extra_T_slope=gamma), atol=2e-4)
+    np.testing.assert_allclose(p, analytic(mass, z, rel, gamma), atol=2e-4)
 
 
 def test_zero_scatter_is_the_mean_relation():
-    rel = ScalingRelations(mt_scatter=0.0, lt_scatter=0.0)
+    rel = ScalingRelations(mt_scatter=0.0, lm_scatter=0.0)
     mass, z = np.array([5e13, 2e14]), np.array([0.3, 0.8])
     p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO, k_correction=0.9)
     f = 10 ** mean_log_flux(mass, z, rel, K=0.9)
@@ -83,7 +89,7 @@ def test_zero_scatter_is_the_mean_relation():
 def test_equals_a_monte_carlo_through_the_simulator_draws():
     """P(sel | M, z) from the quadrature equals the mean of the selection over clusters drawn
     by the simulator's own draw (scatter in T, L and x_c, correlated), within MC error."""
-    rel = ScalingRelations(mt_scatter=0.25, lt_scatter=0.45, lt_mt_correlation=0.4,
+    rel = ScalingRelations(mt_scatter=0.25, lm_scatter=0.45, lm_mt_correlation=0.4,
                            x_c_scatter=0.3)
 
     def sf(flux, core_radius, redshift, **_):   # depends on the core radius too

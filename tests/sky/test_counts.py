@@ -22,7 +22,7 @@ def test_counts_without_scatter_equal_the_mass_function_integral():
     """N(>F60) of the drawn sky equals ∫∫ n(M, z) dV [F60(M, z) > S] computed on a fine
     (M, z) grid from the mean relations — a path that does not use the draw."""
     pop = PopulationConfig(mode="mass_function")
-    rel = pop.mass_function.scaling.model_copy(update=dict(mt_scatter=0.0, lt_scatter=0.0))
+    rel = pop.mass_function.scaling.model_copy(update=dict(mt_scatter=0.0, lm_scatter=0.0))
     mf = pop.mass_function.model_copy(update=dict(scaling=rel))
     pop = pop.model_copy(update=dict(mass_function=mf))
     area = 300.0
@@ -33,7 +33,7 @@ def test_counts_without_scatter_equal_the_mass_function_integral():
     cosmo = scaling.astropy_cosmology(mf.cosmology)
     m, z = np.broadcast_arrays(m, z)
     T = scaling.temperature_from_mass(m, z, cosmo, rel)
-    L = scaling.luminosity_from_temperature(T, z, cosmo, rel)
+    L = scaling.luminosity_from_mass(m, z, cosmo, rel)
     share = scaling.r500_fraction(rel.x_c, pop.beta, pop.truncation)
     f = scaling.flux_from_luminosity(L, z, T, cosmo, r500_share=share)
     rc = scaling.core_radius_arcsec(m, z, cosmo, rel.x_c)

@@ -204,30 +204,33 @@ class Cosmology(Frozen):
 
 
 class ScalingRelations(Frozen):
-    """M500c–T, L–T and r_c–R500 with correlated log-normal scatter; formulas in
-    :mod:`selfunc.scaling`, numbers and sources in ``docs/physics.md`` §1.
+    """Temperature, luminosity and core radius at fixed M500c, with correlated log-normal
+    scatter; formulas in :mod:`selfunc.scaling`, numbers and sources in ``docs/physics.md`` §1.
 
-    M500c = mt_norm (T / mt_pivot)^mt_slope E(z)^mt_evolution; ``mt_scatter`` is σ of ln T at
-    fixed M. L = lt_norm (T / lt_pivot)^lt_slope E(z)^lt_evolution, L the rest-frame
-    0.5–2 keV luminosity inside R500; ``lt_scatter`` is σ of ln L at fixed T, correlated with
-    the T scatter by ``lt_mt_correlation``. r_c = x_c R500, σ of ln x_c ``x_c_scatter``.
+    M500c = mt_norm (T / mt_pivot)^mt_slope E(z)^mt_evolution (the mean T at fixed M), with
+    ``mt_scatter`` = σ of ln T at fixed M. L = lm_norm (M / lm_pivot)^lm_slope E(z)^lm_evolution,
+    L the rest-frame 0.5–2 keV luminosity inside R500, with ``lm_scatter`` = σ of ln L at fixed
+    M, correlated with the T scatter by ``lm_mt_correlation``. r_c = x_c R500, σ of ln x_c
+    ``x_c_scatter``. All for H0 = 70 km/s/Mpc (the normalisations' h-dependence is in the docs).
     """
 
     # Lieu et al. 2016 (XXL IV) joint XXL+COSMOS+CCCP fit: E(z) M500,WL = 10^13.57 h70⁻¹ M☉
-    # (T300kpc / 1 keV)^1.67, σ_lnM|T = 0.41 → σ_lnT|M = 0.41 / 1.67 (docs/physics.md §1).
+    # (T300kpc / 1 keV)^1.67.
     mt_norm: float = Field(default=10 ** 13.57, gt=0)
     mt_pivot: float = Field(default=1.0, gt=0)
     mt_slope: float = Field(default=1.67, gt=0)
     mt_evolution: float = -1.0
-    mt_scatter: float = Field(default=0.41 / 1.67, ge=0)
-    # Giles et al. 2022 (XCS–SDSS redMaPPer): E(z)⁻¹ L[0.5–2](<R500) = 0.97 × 0.8e44 erg/s
-    # (T500 / 4 keV)^2.63 — self-similar E(z)¹ evolution, as the relation was fitted.
-    lt_norm: float = Field(default=0.97 * 0.8e44, gt=0)
-    lt_pivot: float = Field(default=4.0, gt=0)
-    lt_slope: float = Field(default=2.63, gt=0)
-    lt_evolution: float = 1.0
-    lt_scatter: float = Field(default=0.5, ge=0)
-    lt_mt_correlation: float = Field(default=0.0, ge=-1, le=1)
+    # σ_lnT|M ≈ 0.20 at fixed mass, T in 300 kpc: Sereno et al. 2019 (XXL XXXVIII), abstract.
+    mt_scatter: float = Field(default=0.20, ge=0)
+    # Vikhlinin et al. 2009a (CCCP II, eq. 22), L[0.5–2](<R500)–M500 with Chandra (hydrostatic)
+    # masses: ln L = 47.392 + 1.61 ln(M500/M☉) + 1.85 ln E(z) − 0.39 ln(h/0.72) → 1.339e43 erg/s
+    # at 10^14 M☉ and h = 0.7; σ_lnL|M = 0.396.
+    lm_norm: float = Field(default=1.339e43, gt=0)
+    lm_pivot: float = Field(default=1e14, gt=0)
+    lm_slope: float = Field(default=1.61, gt=0)
+    lm_evolution: float = 1.85
+    lm_scatter: float = Field(default=0.396, ge=0)
+    lm_mt_correlation: float = Field(default=0.0, ge=-1, le=1)
     x_c: float = Field(default=0.24, gt=0)
     x_c_scatter: float = Field(default=0.0, ge=0)
 

@@ -98,8 +98,8 @@ def _check_truth(truth: Table):
 
 def cluster_masses(truth: Table, cosmo, relations) -> np.ndarray:
     """M500 (M☉) of the ``cluster`` rows: the ``mass`` column, or — where it is NaN — the
-    mass of the L–T and M–T relations at the row's ``luminosity`` (mean relations, as the
-    sky stage does in grid mode)."""
+    mass of the mean L–M relation at the row's ``luminosity`` (as the sky stage does in grid
+    mode)."""
     cl = np.asarray(truth["kind"]) == "cluster"
     mass = np.asarray(truth["mass"], float)[cl]
     z = np.asarray(truth["redshift"], float)[cl]
@@ -110,8 +110,7 @@ def cluster_masses(truth: Table, cosmo, relations) -> np.ndarray:
         lum = np.asarray(truth["luminosity"], float)[cl][bad]
         if not np.all(np.isfinite(lum)):
             raise ValueError("truth: cluster rows with neither mass nor luminosity")
-        t = scaling.temperature_from_luminosity(lum, z[bad], cosmo, relations)
-        mass[bad] = scaling.mass_from_temperature(t, z[bad], cosmo, relations)
+        mass[bad] = scaling.mass_from_luminosity(lum, z[bad], cosmo, relations)
     if not np.all(np.isfinite(z)):
         raise ValueError("truth: cluster rows need a finite redshift")
     return mass

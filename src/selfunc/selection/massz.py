@@ -10,7 +10,7 @@ angular core radius; the intrinsic scatter of the relations is integrated over:
         P\\big(f(M, z, \\boldsymbol\\epsilon),\\, \\theta_c(M, z, \\epsilon_x),\\, z, \\ldots\\big)\\,
         d^3\\epsilon ,
 
-with :math:`\\boldsymbol\\epsilon = (\\epsilon_{\\ln T|M}, \\epsilon_{\\ln L|T}, \\epsilon_{\\ln x_c})`
+with :math:`\\boldsymbol\\epsilon = (\\epsilon_{\\ln T|M}, \\epsilon_{\\ln L|M}, \\epsilon_{\\ln x_c})`
 and its covariance :math:`\\Sigma` from :func:`selfunc.scaling.scatter_covariance`. The
 relations, the flux definition (whole β-model, from L inside R500) and the core radius are
 those of :mod:`selfunc.scaling` — the same functions the simulator draws its clusters with —
@@ -86,7 +86,7 @@ def selection_mz(
     extra = (None,) * mass.ndim
     node = (slice(None),) + extra
     T = scaling.temperature_from_mass(mass, z, cosmology, relations)[None] * np.exp(eps[0][node])
-    lum = scaling.luminosity_from_temperature(T, z[None], cosmology, relations) * np.exp(eps[1][node])
+    lum = scaling.luminosity_from_mass(mass, z, cosmology, relations)[None] * np.exp(eps[1][node])
     x_c = relations.x_c * np.exp(eps[2][node])
     theta_c = scaling.core_radius_arcsec(mass[None], z[None], cosmology, x_c)
     if k_correction is None:

@@ -93,15 +93,14 @@ def clusters(pop: PopulationConfig, rng: np.random.Generator, area_deg2: float) 
         flux = _draw_range(g.flux, rng, n)
         rc = _draw_range(g.core_radius, rng, n)
         z = _draw_range(g.redshift, rng, n)
-        # Bookkeeping for later stages: L, T, M consistent with the mean scaling relations
-        # (no scatter, nominal x_c), found by a fixed-point iteration because K(z, T)
-        # depends on T.
+        # Bookkeeping for later stages: L, M, T consistent with the mean relations (no
+        # scatter, nominal x_c), by a fixed-point iteration because K(z, T) depends on T.
         share = scaling.r500_fraction(rel.x_c, pop.beta, pop.truncation)
         t = np.full(n, 3.0)
         for _ in range(20):
             lum = scaling.luminosity_from_flux(flux, z, t, cosmo, r500_share=share)
-            t = scaling.temperature_from_luminosity(lum, z, cosmo, rel)
-        mass = scaling.mass_from_temperature(t, z, cosmo, rel)
+            mass = scaling.mass_from_luminosity(lum, z, cosmo, rel)
+            t = scaling.temperature_from_mass(mass, z, cosmo, rel)
     else:
         mass, z = massfunction.sample_halos(mf, area_deg2, rng)
         p = scaling.draw_properties(mass, z, cosmo, rel, rng, beta=pop.beta,
