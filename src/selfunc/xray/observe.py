@@ -83,7 +83,9 @@ def exposure_maps(spec: PointingSpec, instrument: InstrumentConfig, grid: ImageG
 def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
             population: PopulationConfig, rng: np.random.Generator) -> XrayObservation:
     """Simulate the EPIC images of one pointing; returns the truth table with ``x``, ``y``,
-    ``offaxis`` and ``counts_expected`` (all cameras, before chip gaps) added."""
+    ``offaxis``, ``ecf`` (pn+MOS1+MOS2 on-axis ECF of the row, counts s⁻¹ per erg s⁻¹ cm⁻²)
+    and ``counts_expected`` (all cameras, before chip gaps) added, and the pointing's
+    Galactic column in ``meta["nh"]``."""
     grid = ImageGrid(instrument.npix, instrument.pixel_size)
     vig = vignetting_tables(instrument)
     sp_vig = vignetting.soft_proton()
@@ -110,8 +112,10 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
 
     counts, bkg, model = {}, {}, {}
     expected_total = np.zeros(len(truth))
+    ecf_total = np.zeros(len(truth))
     for cam in instrument.cameras:
         ecf_src = rates.source_ecf(truth, cam, instrument, spec.nh)
+        ecf_total += ecf_src
         v_src = vig[cam](e_eff, theta)
         n_src = flux * ecf_src * spec.exposure * v_src
         # Extended sources carry v per pixel (inside the renderer), not at their centre.
@@ -156,8 +160,11 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     truth["y"] = y
     truth["offaxis"] = np.asarray(theta)
     truth["offaxis"].unit = "arcmin"
+    truth["ecf"] = ecf_total
+    truth["ecf"].unit = "cm2 / erg"
     truth["counts_expected"] = expected_total
     truth.meta["exposure"] = spec.exposure
+    truth.meta["nh"] = spec.nh
     return XrayObservation(spec=spec, wcs=image_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
                            cameras=tuple(instrument.cameras), counts=counts, exposure=expo,
                            background=bkg, model=model, truth=truth, pixel=grid.pixel,
