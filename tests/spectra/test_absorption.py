@@ -1,5 +1,6 @@
 """Galactic photoelectric absorption (Morrison & McCammon 1983)."""
 
+import ecfxa  # test dependency (pyproject [test]): ECFs through the real EPIC responses
 import numpy as np
 import pytest
 
@@ -22,7 +23,6 @@ def test_band_transmission_matches_xspec_phabs(nh):
     # McCammon cross-sections, Anders & Grevesse abundances) through the real pn responses;
     # its ECF per unabsorbed over per absorbed flux is the energy-weighted transmission of
     # a Gamma = 1.7 power law in 0.5-2 keV.
-    ecfxa = pytest.importorskip("ecfxa")
     ref = ecfxa.XMMEPIC("EPN", "Thin", eband="SOFT")
     t_ref = (ref(nh, 1.7, abscorr=True) / ref(nh, 1.7)).value
     ours = agn_ecf("pn", 1.7, nh) / agn_ecf("pn", 1.7, nh, flux="observed")

@@ -1,5 +1,6 @@
 """ECFs folded through the EPIC areas, against published ECFs (docs/physics.md §5)."""
 
+import ecfxa  # test dependency (pyproject [test]): ECFs through the real EPIC responses
 import numpy as np
 import pytest
 
@@ -48,7 +49,6 @@ def test_power_law_ecf_grid_against_real_responses(camera, det):
     # ecfxa (Ruiz 2024, BSD) folds phabs*powerlaw through SAS arfgen ARFs and the canned
     # RMFs of the current calibration (pn epoch e2, MOS e13 = 2010-11): 0.5-2 keV ECFs
     # over Galactic columns and photon indices, an independent code path and calibration.
-    ecfxa = pytest.importorskip("ecfxa")
     ref = ecfxa.XMMEPIC(det, "Thin", eband="SOFT")
     for gamma in (1.4, 1.7, 2.0, 2.2):
         for nh in (1e20, 3e20, 1e21):

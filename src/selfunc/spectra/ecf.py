@@ -25,6 +25,8 @@ erg s⁻¹ cm⁻². B = b = 0.5–2 keV by default.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from selfunc.spectra import absorption, areas, thermal
@@ -54,14 +56,25 @@ def _nodes(kt):
     return k, (np.log(kt) - x[k]) / (x[k + 1] - x[k])
 
 
+def _cumulative(e, y):
+    """Cumulative trapezoid of y (rows) on the 1-D grid e, starting at 0."""
+    steps = 0.5 * (y[..., 1:] + y[..., :-1]) * np.diff(e)
+    return np.concatenate([np.zeros(y.shape[:-1] + (1,)), np.cumsum(steps, axis=-1)], axis=-1)
+
+
+def _at(e, cum, rows, x):
+    """cum[rows, ·] linearly interpolated at x (per row; x clipped to the grid)."""
+    x = np.clip(x, e[0], e[-1])
+    j = np.clip(np.searchsorted(e, x) - 1, 0, len(e) - 2)
+    w = (x - e[j]) / (e[j + 1] - e[j])
+    return (1.0 - w) * cum[rows, j] + w * cum[rows, j + 1]
+
+
 def _band_integral(e, y, lo, hi):
-    """∫_lo^hi y dE per row from the cumulative trapezoid of y on the 1-D grid e."""
-    cum = np.concatenate([np.zeros((y.shape[0], 1)),
-                          np.cumsum(0.5 * (y[:, 1:] + y[:, :-1]) * np.diff(e), axis=1)], axis=1)
-    out = np.empty(y.shape[0])
-    for i in range(y.shape[0]):
-        out[i] = np.interp(hi[i], e, cum[i]) - np.interp(lo[i], e, cum[i])
-    return out
+    """∫_lo^hi y dE per row of y on the 1-D grid e."""
+    cum = _cumulative(e, y)
+    rows = np.arange(y.shape[0])
+    return _at(e, cum, rows, hi) - _at(e, cum, rows, lo)
 
 
 def cluster_ecf(camera: str, t, metallicity, redshift, nh, *, band=BAND,
@@ -123,7 +136,6 @@ def agn_ecf(camera: str, gamma, nh, *, nh_intrinsic=0.0, redshift=0.0, band=BAND
     e = areas.energy_grid()
     resp = areas.band_response(camera, tuple(band))
     lo, hi = float(band[0]), float(band[1])
-    inband = (e >= lo) & (e <= hi)
     out = np.empty(gam.size)
     for s in range(0, gam.size, _CHUNK):
         sl = slice(s, s + _CHUNK)
@@ -138,7 +150,6 @@ def agn_ecf(camera: str, gamma, nh, *, nh_intrinsic=0.0, redshift=0.0, band=BAND
             safe = np.where(np.abs(g2) < 1e-8, 1.0, g2)
             fl = np.where(np.abs(g2) < 1e-8, np.log(hi / lo), (hi**safe - lo**safe) / safe)
         out[sl] = rate / (fl * KEV_ERG)
-    del inband
     return out.reshape(shape)
 
 
@@ -154,23 +165,23 @@ def k_correction(z, t, metallicity=0.3, *, band=BAND) -> np.ndarray:
         raise ValueError("z and metallicity must be >= 0")
     g = thermal.grid()
     e = g["energy"]
-    # Cumulative energy emission of each component at each table temperature.
-    c0 = np.concatenate([np.zeros((len(g["kt"]), 1)), np.cumsum(
-        0.5 * (e[1:] * g["n0"][:, 1:] + e[:-1] * g["n0"][:, :-1]) * np.diff(e), axis=1)], axis=1)
-    c1 = np.concatenate([np.zeros((len(g["kt"]), 1)), np.cumsum(
-        0.5 * (e[1:] * g["n1"][:, 1:] + e[:-1] * g["n1"][:, :-1]) * np.diff(e), axis=1)], axis=1)
+    c0, c1 = _energy_cumulatives()
     k, w = _nodes(t)
     lo, hi = band
     out = np.zeros(t.size)
     for side, weight in ((k, 1.0 - w), (k + 1, w)):
-        num = np.empty(t.size)
-        den = np.empty(t.size)
-        for i in range(t.size):
-            row0, row1 = c0[side[i]], c1[side[i]]
-            a, b = lo * (1 + z[i]), hi * (1 + z[i])
-            num[i] = (np.interp(b, e, row0) - np.interp(a, e, row0)
-                      + zab[i] * (np.interp(b, e, row1) - np.interp(a, e, row1)))
-            den[i] = (np.interp(hi, e, row0) - np.interp(lo, e, row0)
-                      + zab[i] * (np.interp(hi, e, row1) - np.interp(lo, e, row1)))
+        num = (_at(e, c0, side, hi * (1 + z)) - _at(e, c0, side, lo * (1 + z))
+               + zab * (_at(e, c1, side, hi * (1 + z)) - _at(e, c1, side, lo * (1 + z))))
+        full = np.full(t.size, 1.0)
+        den = (_at(e, c0, side, hi * full) - _at(e, c0, side, lo * full)
+               + zab * (_at(e, c1, side, hi * full) - _at(e, c1, side, lo * full)))
         out += weight * num / den
     return out.reshape(shape)
+
+
+@functools.lru_cache(maxsize=1)
+def _energy_cumulatives():
+    """∫ E N₀ dE and ∫ E N₁ dE from the table's first energy, at each table temperature."""
+    g = thermal.grid()
+    e = g["energy"]
+    return _cumulative(e, e * g["n0"]), _cumulative(e, e * g["n1"])
