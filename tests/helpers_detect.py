@@ -3,13 +3,14 @@
 import numpy as np
 
 from helpers import empty_population, spec, truth_of
-from selfunc.config.models import DetectionConfig, InstrumentConfig
+from selfunc.config.models import DetectionConfig, EcfConfig, InstrumentConfig
 from selfunc.detect.characterise import Candidate, characterise
 from selfunc.detect.inputs import from_observation
 from selfunc.pointing import rng_for
 from selfunc.xray import observe
 
-INSTRUMENT = InstrumentConfig(npix=256, chip_gaps=False)  # ±5.3′ of sky
+# ±5.3′ of sky; the constant ECFs, so that counts = flux × ECF_TOTAL for any source
+INSTRUMENT = InstrumentConfig(npix=256, chip_gaps=False, ecf=EcfConfig(model="constant"))
 ECF_TOTAL = {k: sum(getattr(INSTRUMENT.ecf[c], k) for c in INSTRUMENT.cameras)
              for k in ("cluster", "agn")}
 

@@ -35,10 +35,13 @@ def test_clusters_injected_into_a_real_image_are_recorded_and_found(real_data, t
     assert len(truth) == 4 and set(truth["pointing"]) == {0, 1}
     assert np.all(truth["kind"] == "cluster")
     assert list(pointings["n_injected"]) == [2, 2]
-    # Expected counts = flux x ECF(MOS2, thermal) x the real exposure at the position.
+    # Expected counts = flux x the cluster's own ECF (MOS2, APEC of its T and z, Z = 0.3,
+    # default N_H 3e20) x the real exposure at the position.
+    from selfunc.spectra import cluster_ecf
     expo = fits.getdata(d / "P0098010101M2U009EXPMAP3000.FTZ")
     e = expo[np.round(truth["y"]).astype(int), np.round(truth["x"]).astype(int)]
-    assert np.allclose(truth["counts_expected"], truth["flux"] * 2.015e11 * e, rtol=1e-6)
+    ecf = cluster_ecf("mos2", truth["temperature"], 0.3, truth["redshift"], 3e20)
+    assert np.allclose(truth["counts_expected"], truth["flux"] * ecf * e, rtol=1e-6)
     # 3e-14 to 1e-13 erg/s/cm2 in 28 ks of MOS2: 170-570 counts, all found, all extended.
     assert truth["detected"].all()
     found = cand[cand["is_cluster"]]

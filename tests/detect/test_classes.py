@@ -5,7 +5,7 @@ import pytest
 from astropy.table import Table
 
 from helpers_detect import ECF_TOTAL, inject, random_position
-from selfunc.config.models import DetectionConfig, InstrumentConfig
+from selfunc.config.models import DetectionConfig, EcfConfig, InstrumentConfig
 from selfunc.detect import run
 from selfunc.detect.classes import classify
 
@@ -23,7 +23,8 @@ def nearest(cat, x, y, radius):
 @pytest.mark.slow
 def test_large_bright_clusters_are_c1():
     rng = np.random.default_rng(11)
-    wide = InstrumentConfig(npix=384, chip_gaps=False)  # r_c up to 60": keep 10 r_c on the image
+    # r_c up to 60": keep 10 r_c on the image; constant ECFs as ECF_TOTAL
+    wide = InstrumentConfig(npix=384, chip_gaps=False, ecf=EcfConfig(model="constant"))
     c1 = []
     for k in range(100):
         xi, eta = random_position(rng)

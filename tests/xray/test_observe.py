@@ -7,9 +7,10 @@ import pytest
 from astropy.table import Table
 
 from helpers import empty_population, spec, truth_of
-from selfunc.config.models import BackgroundConfig, InstrumentConfig
+from selfunc.config.models import BackgroundConfig, EcfConfig, InstrumentConfig
 from selfunc.pointing import rng_for
 from selfunc.sky import betamodel
+from selfunc.spectra import agn_ecf, cluster_ecf
 from selfunc.xray import ccd, observe, psf, vignetting
 
 
@@ -27,15 +28,37 @@ def test_point_source_counts_are_flux_ecf_exposure_vignetting(theta_arcmin):
     t = truth_of(dict(kind="agn", spectrum="agn", xi=theta_arcmin * 60.0, eta=0.0, flux=flux))
     obs = observe(spec(exposure=20_000.0), t, inst, empty_population(), rng_for(1, 0, "xray"))
     v = vignetting.analytic()(inst.effective_energy, theta_arcmin)
+    # the AGN's own ECF: default Gamma = 1.7 through the pointing's Galactic N_H
+    ecf = {c: agn_ecf(c, 1.7, spec().nh) for c in inst.cameras}
     for cam in inst.cameras:
-        expected = flux * inst.ecf[cam].agn * 20_000.0 * v
+        expected = flux * ecf[cam] * 20_000.0 * v
         assert source_model(obs, cam).sum() == pytest.approx(expected, rel=0.01)
-    total = flux * sum(inst.ecf[c].agn for c in inst.cameras) * 20_000.0 * v
+    total = flux * sum(ecf.values()) * 20_000.0 * v
     assert obs.truth["counts_expected"][0] == pytest.approx(total, rel=1e-9)
 
 
-def test_cluster_counts_and_xxl_rule_of_thumb():
+def test_each_pointing_nh_and_cluster_spectrum_set_the_counts():
     inst = InstrumentConfig(**WIDE)
+    rows = [dict(kind="cluster", spectrum="cluster", xi=0.0, eta=0.0, flux=1e-14,
+                 core_radius=5.0, beta=2 / 3, redshift=z) for z in (0.1, 1.0)]
+    t = truth_of(*rows)
+    t["temperature"] = [1.0, 6.0]
+    for nh in (1e20, 1e21):
+        obs = observe(spec(nh=nh), t, inst, empty_population(), rng_for(1, 0, "xray"))
+        for k, (kt, z) in enumerate([(1.0, 0.1), (6.0, 1.0)]):
+            ecf = sum(cluster_ecf(c, kt, 0.3, z, nh) for c in inst.cameras)
+            assert obs.truth["counts_expected"][k] == pytest.approx(1e-14 * ecf * 1e4, rel=0.01)
+            assert obs.truth["ecf"][k] == pytest.approx(ecf, rel=1e-12)
+        assert obs.truth.meta["nh"] == nh
+    # a tenfold column (1e20 -> 1e21) removes ~20-25 % of the 0.5-2 keV counts (MM83)
+    lo = observe(spec(nh=1e20), t, inst, empty_population(), rng_for(1, 0, "xray"))
+    hi = observe(spec(nh=1e21), t, inst, empty_population(), rng_for(1, 0, "xray"))
+    assert np.all(hi.truth["counts_expected"] < 0.85 * lo.truth["counts_expected"])
+
+
+def test_cluster_counts_and_xxl_rule_of_thumb():
+    # the constant ECFs of old campaigns (ecf.model = "constant") are the XXL numbers
+    inst = InstrumentConfig(**WIDE, ecf=EcfConfig(model="constant"))
     t = truth_of(dict(kind="cluster", spectrum="cluster", xi=0.0, eta=0.0, flux=1e-14,
                       core_radius=5.0, beta=2 / 3))
     obs = observe(spec(), t, inst, empty_population(), rng_for(1, 0, "xray"))
@@ -46,7 +69,7 @@ def test_cluster_counts_and_xxl_rule_of_thumb():
 
 
 def test_extended_source_counts_at_off_axis():
-    inst = InstrumentConfig(**WIDE)
+    inst = InstrumentConfig(**WIDE, ecf=EcfConfig(model="constant"))
     t = truth_of(dict(kind="cluster", spectrum="cluster", xi=0.0, eta=-480.0, flux=5e-14,
                       core_radius=30.0, beta=2 / 3))
     obs = observe(spec(), t, inst, empty_population(), rng_for(1, 0, "xray"))
@@ -137,7 +160,7 @@ def test_unresolved_agn_below_the_draw_limit_go_into_the_background():
     from selfunc.sky import lognlogs
     extra = (lognlogs.unresolved_intensity(1e-14) - lognlogs.unresolved_intensity(1e-15)) / 3600
     c = (128 - 1) // 2
-    rate_extra = extra * sum(inst.ecf[k].agn for k in inst.cameras)
+    rate_extra = extra * sum(agn_ecf(k, 1.7, spec().nh) for k in inst.cameras)
     pix_area = (inst.pixel_size / 60) ** 2
     diff = (hi.background["combined"][c, c] - lo.background["combined"][c, c]) / (1e4 * pix_area)
     assert diff == pytest.approx(rate_extra, rel=0.01)

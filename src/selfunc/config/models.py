@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from selfunc.config.units import Arcmin, Arcsec, Degrees, Flux, KeV, RatePerArcmin2, Seconds
 
 __all__ = [
-    "Frozen", "Range", "EcfTable", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
+    "Frozen", "Range", "EcfTable", "EcfConfig", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
     "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
     "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
     "PopulationConfig", "DetectionConfig", "InjectConfig", "CAMERAS",
@@ -49,7 +49,10 @@ class Range(Frozen):
 
 
 class EcfTable(Frozen):
-    """Energy conversion factors, counts s⁻¹ per erg s⁻¹ cm⁻² (0.5–2 keV), on axis.
+    """Constant energy conversion factors of one camera, counts s⁻¹ per erg s⁻¹ cm⁻²
+    (0.5–2 keV), on axis, per observed flux: the count rates of ``ecf.model = "constant"``
+    (selfunc before count rates came from spectra), and the cameras' relative weights in
+    the combined exposure map and the detection PSF in either model.
 
     Defaults: cluster = XXL APEC T=2 keV, z=0.3 (Pacaud, XXL DB README 2013) [V];
     agn = Γ=1.7 thin filter, 0.5–1 and 1–2 keV bands of Mateos et al. 2009 Table 1
@@ -61,12 +64,44 @@ class EcfTable(Frozen):
     star: float = Field(gt=0)
 
 
-def _default_ecf():
-    return {
-        "pn": EcfTable(cluster=7.03e11, agn=6.94e11, star=7.03e11),
-        "mos1": EcfTable(cluster=2.015e11, agn=1.93e11, star=2.015e11),
-        "mos2": EcfTable(cluster=2.015e11, agn=1.93e11, star=2.015e11),
-    }
+class EcfConfig(Frozen):
+    """How source fluxes become count rates (``docs/physics.md`` §5).
+
+    ``model = "spectral"`` (default): each source's ECF comes from its spectrum folded
+    through the camera's on-axis thin-filter area and the pointing's Galactic N_H
+    (:mod:`selfunc.spectra`): clusters (and other ``spectrum = "cluster"`` rows) as an
+    APEC-like plasma of their truth ``temperature``, ``redshift`` and ``metallicity``
+    (columns used where present and finite, else ``cluster_temperature``,
+    ``cluster_redshift``, ``metallicity``: the XXL reference spectrum); AGN as a power law
+    of index ``gamma`` (column, else ``agn_gamma``) with an optional ``nh_intrinsic``
+    column at the AGN's redshift; stars as a plasma of ``star_temperature`` and
+    ``star_metallicity`` at z = 0. ``flux`` says what the truth fluxes are: ``intrinsic``
+    (before Galactic absorption, as the sky model computes them from luminosities) or
+    ``observed``.
+
+    ``model = "constant"``: the per-camera tables ``pn``, ``mos1``, ``mos2``, whatever the
+    source — the count rates of campaigns made before spectral ECFs, bit for bit.
+    """
+
+    model: Literal["spectral", "constant"] = "spectral"
+    flux: Literal["intrinsic", "observed"] = "intrinsic"
+    metallicity: float = Field(default=0.3, ge=0, le=5)
+    cluster_temperature: KeV = Field(default=2.0, ge=0.2, le=32.0)
+    cluster_redshift: float = Field(default=0.3, ge=0)
+    agn_gamma: float = Field(default=1.7, gt=-5, lt=10)
+    star_temperature: KeV = Field(default=1.0, ge=0.2, le=32.0)
+    star_metallicity: float = Field(default=0.3, ge=0, le=5)
+    pn: EcfTable = EcfTable(cluster=7.03e11, agn=6.94e11, star=7.03e11)
+    mos1: EcfTable = EcfTable(cluster=2.015e11, agn=1.93e11, star=2.015e11)
+    mos2: EcfTable = EcfTable(cluster=2.015e11, agn=1.93e11, star=2.015e11)
+
+    def __getitem__(self, camera: str) -> EcfTable:
+        if camera not in CAMERAS:
+            raise KeyError(camera)
+        return getattr(self, camera)
+
+    def __contains__(self, camera: str) -> bool:
+        return camera in CAMERAS
 
 
 class BackgroundConfig(Frozen):
@@ -126,7 +161,7 @@ class InstrumentConfig(Frozen):
     chip_gaps: bool = True
     mos1_ccd6_lost: dt.date = dt.date(2005, 3, 9)
     mos1_ccd3_lost: dt.date = dt.date(2012, 12, 11)
-    ecf: dict[Camera, EcfTable] = Field(default_factory=_default_ecf)
+    ecf: EcfConfig = EcfConfig()
     vignetting: VignettingConfig = VignettingConfig()
     background: BackgroundConfig = BackgroundConfig()
 
@@ -138,9 +173,13 @@ class InstrumentConfig(Frozen):
             raise ValueError("cameras must not repeat")
         if self.band[0] >= self.band[1]:
             raise ValueError("band must be (low, high) with low < high")
-        missing = [c for c in self.cameras if c not in self.ecf]
-        if missing:
-            raise ValueError(f"ecf has no entry for camera(s) {', '.join(missing)}")
+        if self.ecf.model == "spectral" and tuple(self.band) != (0.5, 2.0) and any(
+                c == "pn" for c in self.cameras):
+            from selfunc.spectra.areas import CHANNEL_EDGES
+            if not all(any(abs(b - e) < 1e-9 for e in CHANNEL_EDGES) for b in self.band):
+                raise ValueError(f"ecf.model 'spectral' needs band edges among {CHANNEL_EDGES} "
+                                 "keV for pn (its channel redistribution); or ecf.model = "
+                                 "'constant'")
         if self.vignetting.model == "xareaef":
             missing = [c for c in self.cameras if c not in self.vignetting.files]
             if missing:

@@ -5,7 +5,8 @@ as Poisson counts drawn from their model, which is rendered with our PSF on the 
 own grid (pixel size from its WCS, off-axis angle from its optical axis). The real
 exposure map (which already holds vignetting, chip gaps and the field edge) multiplies
 the sky emission, so that for each camera c the expected counts are F · ECF_c · E(x) per
-unit normalised profile, with E the (ECF-weighted, for a combined image) exposure map.
+unit normalised profile, with E the (ECF-weighted, for a combined image) exposure map and
+ECF_c each source's own (:mod:`selfunc.xray.rates`, with the field's Galactic ``nh``).
 Photons are placed with the PSF after the exposure is applied — an approximation at chip
 gaps, where a real mirror would lose the part of the PSF that falls in the gap.
 """
@@ -16,6 +17,7 @@ import numpy as np
 from astropy.table import Table
 
 from selfunc.config.models import InstrumentConfig
+from selfunc.xray import rates
 from selfunc.xray.render import ImageGrid, SourceList, render_camera
 
 __all__ = ["inject_sources"]
@@ -23,9 +25,10 @@ __all__ = ["inject_sources"]
 
 def inject_sources(truth: Table, counts: np.ndarray, exposure: np.ndarray, *, cameras,
                    pixel: float, axis, instrument: InstrumentConfig, truncation: float,
-                   rng: np.random.Generator):
+                   rng: np.random.Generator, nh: float = 3e20):
     """Add the sources of ``truth`` (columns x, y in image pixels, flux, core_radius, beta,
-    spectrum) to ``counts``; returns (new counts, source model, expected counts per row)."""
+    spectrum) to ``counts``; returns (new counts, source model, expected counts per row).
+    ``nh``: the field's Galactic column (cm⁻²) for spectral ECFs."""
     ny, nx = counts.shape
     n = max(ny, nx)
     expo = np.zeros((n, n))
@@ -42,10 +45,7 @@ def inject_sources(truth: Table, counts: np.ndarray, exposure: np.ndarray, *, ca
     model = np.zeros((n, n))
     expected = np.zeros(len(truth))
     for cam in cameras:
-        ecf = instrument.ecf[cam]
-        spectrum = np.asarray(truth["spectrum"])
-        rate = flux * np.select([spectrum == "cluster", spectrum == "agn", spectrum == "star"],
-                                [ecf.cluster, ecf.agn, ecf.star])
+        rate = flux * rates.source_ecf(truth, cam, instrument, nh)
         # Extended sources carry E(x) per pixel (as vignetting does in the simulator).
         n_render = np.where(extended, rate, rate * exposure[iy, ix])
         src = SourceList(x=x, y=y, theta=theta, counts=n_render, core_radius=rc,

@@ -8,9 +8,12 @@ Per camera c, with exposure t, vignetting v_c, chip/FOV coverage m_c (0…1 per 
 * source model   S_c = (Σ sources ⊗ PSF_c) · m_c                                [counts]
 * counts         N_c ~ Poisson(S_c + B_c)
 
-Combined images are sums over cameras; the combined exposure is weighted by the cameras'
-cluster ECFs, E = Σ_c (ECF_c / Σ ECF) E_c, so that counts / E is the pn+MOS1+MOS2 count
-rate (the XXL convention: ≈ 0.011 cts s⁻¹ per 10⁻¹⁴ erg s⁻¹ cm⁻² on axis).
+Each source's counts are its flux × its own ECF per camera (:mod:`selfunc.xray.rates`:
+from its spectrum and the pointing's Galactic N_H, or the constant tables of
+``instrument.ecf.model = "constant"``). Combined images are sums over cameras; the
+combined exposure is weighted by the cameras' reference (XXL APEC) cluster ECFs of the
+tables, E = Σ_c (ECF_c / Σ ECF) E_c, so that counts / E is the pn+MOS1+MOS2 count rate
+(the XXL convention: ≈ 0.011 cts s⁻¹ per 10⁻¹⁴ erg s⁻¹ cm⁻² on axis).
 
 Truth rows with ``route == "pyxsim"`` (3-D clusters, :mod:`selfunc.gas`) are not rendered:
 their photon lists are observed by :mod:`selfunc.xray.photons` and their counts and
@@ -27,7 +30,7 @@ from astropy.wcs import WCS
 
 from selfunc.config.models import InstrumentConfig, PopulationConfig
 from selfunc.pointing import PointingSpec
-from selfunc.xray import background, ccd, vignetting
+from selfunc.xray import background, ccd, rates, vignetting
 from selfunc.xray.render import ImageGrid, SourceList, render_camera
 from selfunc.xray.wcs import image_wcs
 
@@ -80,7 +83,9 @@ def exposure_maps(spec: PointingSpec, instrument: InstrumentConfig, grid: ImageG
 def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
             population: PopulationConfig, rng: np.random.Generator) -> XrayObservation:
     """Simulate the EPIC images of one pointing; returns the truth table with ``x``, ``y``,
-    ``offaxis`` and ``counts_expected`` (all cameras, before chip gaps) added."""
+    ``offaxis``, ``ecf`` (pn+MOS1+MOS2 on-axis ECF of the row, counts s⁻¹ per erg s⁻¹ cm⁻²)
+    and ``counts_expected`` (all cameras, before chip gaps) added, and the pointing's
+    Galactic column in ``meta["nh"]``."""
     grid = ImageGrid(instrument.npix, instrument.pixel_size)
     vig = vignetting_tables(instrument)
     sp_vig = vignetting.soft_proton()
@@ -89,7 +94,6 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     x, y = grid.to_pixel(np.asarray(truth["xi"]), np.asarray(truth["eta"]))
     theta = np.hypot(truth["xi"], truth["eta"]) / 60.0
     flux = np.asarray(truth["flux"], float)
-    spectrum = np.asarray(truth["spectrum"])
     extended = np.isfinite(np.asarray(truth["core_radius"], float))
     pix_area = (grid.pixel / 60.0) ** 2
     e_eff = instrument.effective_energy
@@ -108,10 +112,10 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
 
     counts, bkg, model = {}, {}, {}
     expected_total = np.zeros(len(truth))
+    ecf_total = np.zeros(len(truth))
     for cam in instrument.cameras:
-        ecf = instrument.ecf[cam]
-        ecf_src = np.select([spectrum == "cluster", spectrum == "agn", spectrum == "star"],
-                            [ecf.cluster, ecf.agn, ecf.star])
+        ecf_src = rates.source_ecf(truth, cam, instrument, spec.nh)
+        ecf_total += ecf_src
         v_src = vig[cam](e_eff, theta)
         n_src = flux * ecf_src * spec.exposure * v_src
         # Extended sources carry v per pixel (inside the renderer), not at their centre.
@@ -125,9 +129,10 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
         src = render_camera(sources, grid, cam, e_eff, instrument.psf_core_radius,
                             instrument.psf_theta_step,
                             lambda ya, yb, xa, xb: vmap[ya:yb, xa:xb])
-        rates = background.camera_rates(instrument, cam, population.agn, spec.background_scale)
-        b = (rates["particle"] + rates["soft_proton"] * sp_vig(e_eff, grid.theta)
-             + rates["sky"] * vmap) * spec.exposure * pix_area * cover[cam]
+        bg = background.camera_rates(instrument, cam, population.agn, spec.background_scale,
+                                     nh=spec.nh)
+        b = (bg["particle"] + bg["soft_proton"] * sp_vig(e_eff, grid.theta)
+             + bg["sky"] * vmap) * spec.exposure * pix_area * cover[cam]
         mu = src * cover[cam] + b
         counts[cam] = rng.poisson(mu).astype(np.int32)
         if gas_rows.any():
@@ -155,8 +160,11 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     truth["y"] = y
     truth["offaxis"] = np.asarray(theta)
     truth["offaxis"].unit = "arcmin"
+    truth["ecf"] = ecf_total
+    truth["ecf"].unit = "cm2 / erg"
     truth["counts_expected"] = expected_total
     truth.meta["exposure"] = spec.exposure
+    truth.meta["nh"] = spec.nh
     return XrayObservation(spec=spec, wcs=image_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
                            cameras=tuple(instrument.cameras), counts=counts, exposure=expo,
                            background=bkg, model=model, truth=truth, pixel=grid.pixel,

@@ -1,14 +1,14 @@
 """EPIC observation of a photon list (the pyxsim route for 3-D clusters, :mod:`selfunc.gas`).
 
 Each photon i stands for a share f_i of the source's 0.5–2 keV flux (Σ f_i = F). With the
-same constant ECFs as the analytic sources, photon i is detected by camera c with
-probability
+cluster's ECF of the analytic route (:mod:`selfunc.xray.rates`: its spectrum through the
+pointing's N_H, or the constant table), photon i is detected by camera c with probability
 
     p_ci = ECF_c · f_i · t · v_c(E_eff, θ_i),
 
 so that the expected counts are F · ECF_c · t · v̄ exactly as in :mod:`selfunc.xray.observe`
-(an effective area proportional to energy within the band: the one response for which a
-constant ECF holds for every spectrum). A photon goes to at most one camera (one uniform
+(one ECF for the whole cluster: its temperature structure does not change its count rate
+per unit flux). A photon goes to at most one camera (one uniform
 number against the cumulative p_ci: thinning a Poisson photon stream into disjoint classes
 gives independent Poisson counts per camera). It is then moved by that camera's King PSF
 at its own off-axis angle, radius drawn by inverting the encircled energy
@@ -84,18 +84,27 @@ def observe_gas_clusters(spec, truth, rows, instrument, population, grid, vignet
     """
     from selfunc.gas.photons import cluster_photons
 
+    from selfunc.xray.rates import source_ecf
+
     gas = population.gas
     models = {m.name: m for m in gas.models}
     cams = tuple(instrument.cameras)
-    ecf = {c: instrument.ecf[c].cluster for c in cams}
-    # No photon may carry more than 1/K chance of detection (K = photons_per_count).
-    max_photon_flux = 1.0 / (gas.photons_per_count * sum(ecf.values()) * spec.exposure)
+    if instrument.ecf.model == "constant":
+        ecf_rows = {c: np.full(len(truth), instrument.ecf[c].cluster) for c in cams}
+    else:
+        sub = np.asarray(rows, bool)
+        ecf_rows = {c: np.zeros(len(truth)) for c in cams}
+        for c in cams:
+            ecf_rows[c][sub] = source_ecf(truth[sub], c, instrument, spec.nh)
     n = grid.npix
     counts = {c: np.zeros((n, n), np.int32) for c in cams}
     model = {c: np.zeros((n, n)) for c in cams}
     expected = np.zeros(len(truth))
     for k in np.nonzero(rows)[0]:
         row = truth[k]
+        ecf = {c: float(ecf_rows[c][k]) for c in cams}
+        # No photon may carry more than 1/K chance of detection (K = photons_per_count).
+        max_photon_flux = 1.0 / (gas.photons_per_count * sum(ecf.values()) * spec.exposure)
         name = str(row["gas_model"])
         if name not in models:
             raise ValueError(f"truth row {k}: gas model '{name}' is not in population.gas.models")
