@@ -22,7 +22,8 @@ another relation:
 * Flux: the truth ``flux`` is the observed-frame 0.5–2 keV flux of the whole β-model
   (inside the truncation radius). L inside R500 is turned into the total with the projected
   β-model enclosed fraction, then F = L_tot K(z, T) / (4π D_L²) with the band K-correction
-  K = observed-band flux / rest-band luminosity of the cluster spectrum.
+  K = observed-band flux / rest-band luminosity of the cluster's thermal spectrum
+  (:mod:`selfunc.spectra`, the same spectra that give its count rate).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 import astropy.units as u
 from astropy.cosmology import FlatLambdaCDM
 
+from selfunc import spectra
 from selfunc.config.models import Cosmology, ScalingRelations
 from selfunc.sky import betamodel
 
@@ -41,6 +43,7 @@ __all__ = ["astropy_cosmology", "temperature_from_mass", "mass_from_temperature"
            "draw_properties", "scatter_nodes"]
 
 _MPC_CM = u.Mpc.to(u.cm)
+_KT_TABLE = spectra.thermal.KT_RANGE   # keV, the range of the thermal table
 
 
 def astropy_cosmology(cfg: Cosmology = Cosmology()) -> FlatLambdaCDM:
@@ -86,17 +89,16 @@ def core_radius_arcsec(m500, z, cosmo, x_c):
     return np.asarray(x_c) * r500_mpc(m500, z, cosmo) * arcsec_per_mpc(z, cosmo)
 
 
-def k_correction(z, t):
-    """Observed 0.5–2 keV flux over rest 0.5–2 keV luminosity (× 4π D_L²).
+def k_correction(z, t, metallicity=0.3):
+    """Observed 0.5–2 keV flux over rest 0.5–2 keV luminosity (× 4π D_L²) of the cluster's
+    thermal spectrum (continuum and lines, :func:`selfunc.spectra.k_correction`; metallicity
+    in solar units, 0.3 as in XXL).
 
-    Bremsstrahlung-like dL/dE ∝ exp(−E/kT): K = [e^(−0.5(1+z)/T) − e^(−2(1+z)/T)] /
-    [e^(−0.5/T) − e^(−2/T)] — lines and the Gaunt factor neglected [A] (docs/physics.md §5).
+    Temperatures outside the spectral table (0.2–32 keV) take the K of its edge: only the
+    far tails of the scatter (and faint grid-mode bookkeeping) get there, where 0.5–2 keV
+    emission is negligible (< 0.2 keV) or K changes by < 1 % per keV (> 32 keV) [A].
     """
-    z = np.asarray(z, float)
-    t = np.asarray(t, float)
-    num = np.exp(-0.5 * (1 + z) / t) - np.exp(-2.0 * (1 + z) / t)
-    den = np.exp(-0.5 / t) - np.exp(-2.0 / t)
-    return num / den
+    return spectra.k_correction(z, np.clip(t, *_KT_TABLE), metallicity)
 
 
 def r500_fraction(x_c, beta, truncation):
