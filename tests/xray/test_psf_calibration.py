@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from helpers import empty_population, spec, truth_of
-from selfunc.config.models import InstrumentConfig
+from selfunc.config.models import EcfConfig, InstrumentConfig
 from selfunc.pointing import rng_for
 from selfunc.xray import observe, psf, vignetting
 
@@ -61,7 +61,10 @@ def test_unknown_camera_is_refused_with_its_name():
 
 def _observed_point(theta):
     """A point source at off-axis angle theta through selfunc.xray.observe (no gaps)."""
-    inst = InstrumentConfig(npix=768, chip_gaps=False, fov_radius=60.0)
+    # constant ECFs: the expected counts are then flux × the table's ECF (the PSF is tested
+    # here; tests/spectra test the spectral ECFs)
+    inst = InstrumentConfig(npix=768, chip_gaps=False, fov_radius=60.0,
+                            ecf=EcfConfig(model="constant"))
     flux = 1e-13
     t = truth_of(dict(kind="agn", spectrum="agn", xi=theta * 60.0, eta=0.0, flux=flux))
     obs = observe(spec(exposure=10_000.0), t, inst, empty_population(), rng_for(3, 0, "xray"))

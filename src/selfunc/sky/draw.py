@@ -26,6 +26,7 @@ from selfunc.pointing import PointingSpec
 from selfunc import scaling
 from selfunc.sky import lognlogs, massfunction
 from selfunc.sky.tangent import offsets_to_radec
+from selfunc.spectra.thermal import KT_RANGE
 
 __all__ = ["draw", "clusters", "TRUTH_UNITS"]
 
@@ -106,6 +107,10 @@ def clusters(pop: PopulationConfig, rng: np.random.Generator, area_deg2: float) 
         p = scaling.draw_properties(mass, z, cosmo, rel, rng, beta=pop.beta,
                                     truncation=pop.truncation)
         flux, rc, t, lum = p["flux"], p["core_radius"], p["temperature"], p["luminosity"]
+    # T sets the spectral ECF and K-correction, tabulated for 0.2–32 keV: grid-mode bookkeeping
+    # of faint nearby objects (and a mass-function draw > 6σ below the mean) would fall
+    # outside, so T is kept inside the table.
+    t = np.clip(t, *KT_RANGE)
     return dict(flux=flux, core_radius=rc, redshift=z, mass=mass, temperature=t,
                 luminosity=lum)
 
