@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import positive_float
+
 HELP = "detect and characterise sources (XAmin-like) on an XMM image, simulated or real"
 
 
@@ -14,28 +16,87 @@ def register(sub) -> None:
                                         "the image when absent")
     p.add_argument("--camera", choices=("pn", "mos1", "mos2"),
                    help="camera of a single-camera image (default: from INSTRUME, else pn+MOS)")
-    p.add_argument("--energy", type=float, default=1.2,
+    p.add_argument("--energy", type=positive_float, default=1.2,
                    help="band-weighted energy (keV) for the PSF (default 1.2)")
     p.add_argument("--config", help="detection TOML (a preset name such as 'xamin' or a file)")
     p.add_argument("--out", required=True, help="output candidate catalogue (FITS)")
     p.set_defaults(func=run)
 
 
+def _check_fits(path, role: str) -> None:
+    """Open every HDU's data now: a truncated or foreign file is one line naming it."""
+    from pathlib import Path
+
+    from astropy.io import fits
+
+    from selfunc.errors import SelfuncError
+
+    path = Path(path)
+    if not path.is_file():
+        raise SelfuncError(f"{path}: {role} file not found")
+    try:
+        with fits.open(path, memmap=False) as hdul:
+            for hdu in hdul:
+                _ = hdu.data
+    except (OSError, TypeError, ValueError, IndexError) as exc:
+        raise SelfuncError(f"{path}: cannot read the {role} as FITS ({exc}); expected a "
+                           "complete FITS image (truncated file?)") from None
+
+
+def _check_pixels(images, args) -> None:
+    """Counts, exposure and background must be finite and >= 0: a NaN or negative pixel
+    would silently give no sources, or a spurious one (no masking is guessed)."""
+    import numpy as np
+
+    from selfunc.errors import SelfuncError
+
+    for name, data, path in (("counts", images.counts, args.counts),
+                             ("exposure", images.exposure, args.exposure or args.counts),
+                             ("background", images.background, args.background or args.counts)):
+        bad = ~np.isfinite(data)
+        if bad.any():
+            raise SelfuncError(f"{path}: {int(bad.sum())} {name} pixel(s) are NaN or infinite; "
+                               f"expected finite {name} (set pixels without data to 0, with "
+                               "exposure 0)")
+        neg = data < 0
+        if neg.any():
+            raise SelfuncError(f"{path}: {int(neg.sum())} {name} pixel(s) are negative "
+                               f"(min {float(data.min()):g}); expected {name} >= 0")
+
+
 def run(args) -> int:
     from pathlib import Path
 
+    from selfunc.cli._paths import output_file
     from selfunc.config import DetectionConfig, validate
-    from selfunc.config.load import load_toml, resolve_preset
+    from selfunc.config.load import configs_dir, load_toml
     from selfunc.detect import run as detect
     from selfunc.detect.inputs import read_images
+    from selfunc.errors import SelfuncError
     from selfunc.io import atomic_path
 
     cfg = DetectionConfig()
     if args.config:
-        path = resolve_preset("detection", args.config, Path.cwd() / "cli")
+        given = Path(args.config)
+        if args.config.endswith(".toml") or given.parent != Path("."):
+            if not given.is_file():  # named as given, not as a preset lookup would
+                raise SelfuncError(f"--config {args.config}: file not found")
+            path = given
+        else:
+            path = configs_dir() / "detection" / f"{args.config}.toml"
+            if not path.is_file():
+                known = sorted(p.stem for p in (configs_dir() / "detection").glob("*.toml"))
+                raise SelfuncError(f"--config {args.config}: no such file, nor a detection "
+                                   f"preset (known presets: {', '.join(known)})")
         cfg = validate(DetectionConfig, load_toml(path), [path])
+    output_file(args.out)
+    for path, role in ((args.counts, "counts image"), (args.exposure, "exposure map"),
+                       (args.background, "background map")):
+        if path is not None:
+            _check_fits(path, role)
     images, psf = read_images(args.counts, args.exposure, args.background, camera=args.camera,
                               energy=args.energy)
+    _check_pixels(images, args)
     timings: dict = {}
     cat = detect(images, psf, cfg, timings=timings)
     cat.meta.update(COUNTS=str(args.counts), EXPOSURE=str(args.exposure),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import probability
+
 HELP = "evaluate CNN models on labelled stamps: accuracy, precision, recall, ROC/AUC, plots"
 
 
@@ -14,7 +16,7 @@ def register(sub) -> None:
                         "summarised as mean ± std, as Table 5")
     p.add_argument("--data", required=True, help="labelled stamps: a campaign folder, .h5 or public-layout folder")
     add_data_arguments(p)
-    p.add_argument("--threshold", type=float, default=0.5,
+    p.add_argument("--threshold", type=probability, default=0.5,
                    help="a stamp is a cluster when P(cluster) > threshold (default 0.5, §5.3)")
     p.add_argument("--out", help="write the reports as JSON")
     p.add_argument("--plots", help="folder for ROC curves, confusion matrix, galleries of "
