@@ -148,12 +148,14 @@ def check_stages(cfg: CampaignConfig) -> None:
     stages = cfg.campaign.stages
     for stage in ("stamps", "cnn"):
         if stage in stages and "detect" not in stages:
-            raise SelfuncError(f"stage '{stage}' needs the 'detect' stage (it screens candidates)")
+            raise SelfuncError(f"key 'campaign.stages': stage '{stage}' needs the 'detect' "
+                               "stage (it screens candidates)")
     if "stamps" in stages or "cnn" in stages:
         Selection.from_string(cfg.cnn.screen)  # a bad rule fails here, not in every pointing
         scfg = stamp_config(cfg)  # with 'cnn': the model exists and its stamps are ours
         if "optical" in scfg.bands and "optical" not in stages:
-            raise SelfuncError(f"stamps of kind '{scfg.kind}' need the 'optical' stage")
+            raise SelfuncError(f"key 'campaign.stages': stamps of kind '{scfg.kind}' need "
+                               "the 'optical' stage")
 
 
 def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,

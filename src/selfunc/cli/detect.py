@@ -23,10 +23,14 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _check_fits(path, role: str) -> None:
-    """Open every HDU's data now: a truncated or foreign file is one line naming it."""
+def _check_fits(path, role: str, names=()) -> None:
+    """Read the file's images now: a truncated or foreign file, or NaN / negative pixels, is
+    one line naming the file. A NaN or negative pixel would otherwise give no sources, or a
+    spurious one; no masking is guessed. ``names``: the HDUs read (default: the first
+    2-D image)."""
     from pathlib import Path
 
+    import numpy as np
     from astropy.io import fits
 
     from selfunc.errors import SelfuncError
@@ -36,32 +40,24 @@ def _check_fits(path, role: str) -> None:
         raise SelfuncError(f"{path}: {role} file not found")
     try:
         with fits.open(path, memmap=False) as hdul:
-            for hdu in hdul:
-                _ = hdu.data
+            arrays = [(h.name, h.data) for h in hdul if h.is_image and h.data is not None
+                      and h.data.ndim == 2]
     except (OSError, TypeError, ValueError, IndexError) as exc:
         raise SelfuncError(f"{path}: cannot read the {role} as FITS ({exc}); expected a "
                            "complete FITS image (truncated file?)") from None
-
-
-def _check_pixels(images, args) -> None:
-    """Counts, exposure and background must be finite and >= 0: a NaN or negative pixel
-    would silently give no sources, or a spurious one (no masking is guessed)."""
-    import numpy as np
-
-    from selfunc.errors import SelfuncError
-
-    for name, data, path in (("counts", images.counts, args.counts),
-                             ("exposure", images.exposure, args.exposure or args.counts),
-                             ("background", images.background, args.background or args.counts)):
+    chosen = [a for a in arrays if a[0] in names] or arrays[:1]
+    for name, data in chosen:
+        what = name.lower() if name in names else role
+        data = np.asarray(data, float)
         bad = ~np.isfinite(data)
         if bad.any():
-            raise SelfuncError(f"{path}: {int(bad.sum())} {name} pixel(s) are NaN or infinite; "
-                               f"expected finite {name} (set pixels without data to 0, with "
+            raise SelfuncError(f"{path}: {int(bad.sum())} {what} pixel(s) are NaN or infinite; "
+                               "expected finite values (set pixels without data to 0, with "
                                "exposure 0)")
         neg = data < 0
         if neg.any():
-            raise SelfuncError(f"{path}: {int(neg.sum())} {name} pixel(s) are negative "
-                               f"(min {float(data.min()):g}); expected {name} >= 0")
+            raise SelfuncError(f"{path}: {int(neg.sum())} {what} pixel(s) are negative (min "
+                               f"{float(data.min()):g}); expected values >= 0")
 
 
 def run(args) -> int:
@@ -90,13 +86,14 @@ def run(args) -> int:
                                    f"preset (known presets: {', '.join(known)})")
         cfg = validate(DetectionConfig, load_toml(path), [path])
     output_file(args.out)
-    for path, role in ((args.counts, "counts image"), (args.exposure, "exposure map"),
-                       (args.background, "background map")):
+    sim = ("COUNTS", "EXPOSURE", "BACKGROUND") if args.exposure is None else ()
+    for path, role, names in ((args.counts, "counts image", sim),
+                              (args.exposure, "exposure map", ()),
+                              (args.background, "background map", ())):
         if path is not None:
-            _check_fits(path, role)
+            _check_fits(path, role, names)
     images, psf = read_images(args.counts, args.exposure, args.background, camera=args.camera,
                               energy=args.energy)
-    _check_pixels(images, args)
     timings: dict = {}
     cat = detect(images, psf, cfg, timings=timings)
     cat.meta.update(COUNTS=str(args.counts), EXPOSURE=str(args.exposure),

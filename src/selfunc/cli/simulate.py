@@ -29,6 +29,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from selfunc.campaign import run_campaign
+    from selfunc.campaign.engine import check_stages
     from selfunc.config import configs_dir, load_campaign
     from selfunc.errors import SelfuncError
 
@@ -49,6 +50,10 @@ def run(args) -> int:
             raise SelfuncError(f"--pointings {args.pointings}: expected at most {MAX_POINTINGS}")
         cfg = cfg.model_copy(update={"campaign": cfg.campaign.model_copy(
             update={"n_pointings": args.pointings})})
+    try:  # stages that cannot run together, before the folder is touched
+        check_stages(cfg)
+    except SelfuncError as exc:
+        raise SelfuncError(f"{path}: {exc}") from None
     output_folder(args.out)
     t0 = time.perf_counter()
     summary = run_campaign(cfg, args.out, workers=args.workers, scheduler=args.scheduler,
