@@ -60,7 +60,7 @@ def run(args) -> int:
     if not truth_path.is_file():
         raise SelfuncError(f"{truth_path}: truth table not found")
     try:
-        truth = Table.read(truth_path)
+        truth = Table.read(truth_path, format="fits")
     except (OSError, ValueError) as exc:
         raise SelfuncError(f"{truth_path}: cannot read the truth table ({exc})") from None
     for col in truth.colnames:  # FITS NaNs come back masked: the physics wants NaN
