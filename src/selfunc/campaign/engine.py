@@ -27,7 +27,7 @@ from selfunc.campaign.inject import injection_rows, run_injection
 from selfunc.campaign.lock import FolderLock
 from selfunc.campaign.screening import stamp_config
 from selfunc.selection.rules import Selection
-from selfunc.campaign.simulate import is_done, merge, run_pointing, spec_rows
+from selfunc.campaign.simulate import is_done, merge, pointing_dir, run_pointing, spec_rows
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
 from selfunc.io import TMP_SUFFIX
@@ -110,8 +110,10 @@ def _client(workers: int | None, scheduler: str | None):
         except OSError as exc:
             raise SelfuncError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     n = workers or os.cpu_count() or 1
+    # CRITICAL: a failed pointing is logged once, to campaign.log, and summed up in one
+    # line; the workers' own "Compute Failed" tracebacks would bury that line.
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=None, silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
 
 
@@ -120,15 +122,17 @@ def _client(workers: int | None, scheduler: str | None):
 _ENVIRONMENT = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def _environment_fault(exc: BaseException) -> str | None:
-    """One line for a full disk / read-only / permission error raised in a worker."""
+def _environment_fault(exc: BaseException, folder: Path) -> str | None:
+    """One line for a full disk / read-only / permission error raised in a worker while
+    writing into ``folder``."""
     if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT:
-        where = exc.filename if exc.filename is not None else "the campaign folder"
+        where = exc.filename if exc.filename is not None else folder
         return f"{where}: {exc.strerror}"
     text = str(exc)
-    for marker in ("No space left on device", "Disk quota exceeded", "Read-only file system"):
+    for marker in ("No space left on device", "Not enough space on disk",
+                   "Disk quota exceeded", "Read-only file system"):
         if marker in text:  # h5py and astropy wrap the OSError in their own messages
-            return f"{text.splitlines()[0][:300]}"
+            return f"{folder}: {marker} ({text.splitlines()[0][:200]})"
     return None
 
 
@@ -246,14 +250,14 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
                 try:
                     rec = fut.result()
                 except Exception as exc:  # a failed pointing must not stop the others
-                    fault = _environment_fault(exc)
+                    fault = _environment_fault(exc, pointing_dir(out, pid))
                     log.error("pointing %d failed: %r", pid, exc)
                     if fault is not None:  # ...unless every other one would fail alike
                         client.cancel(list(futures))
                         raise SelfuncError(
-                            f"{fault}; stopped the workers ({len(summary['failed']) + 1} "
-                            "pointing(s) not written); free space or fix the permissions, "
-                            "then run the same command again to resume") from None
+                            f"{fault}; stopped the workers; free space or fix the "
+                            "permissions, then run the same command again to resume "
+                            "(finished pointings are kept)") from None
                     summary["failed"].append(pid)
                     summary.setdefault("first_error", f"pointing {pid}: {exc!r}"[:300])
                     bar.update(f"pointing {pid} FAILED")
