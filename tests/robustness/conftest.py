@@ -101,4 +101,10 @@ def images(tmp_path_factory) -> dict[str, Path]:
 
     fits.PrimaryHDU().writeto(folder / "nodata.fits")
     out["nodata"] = folder / "nodata.fits"
+    # A 40000² image: only its header is written (the pixels would be 1.6 GB); it must be
+    # refused from the header, before the pixels are read.
+    header = fits.Header([("SIMPLE", True), ("BITPIX", 8), ("NAXIS", 2), ("NAXIS1", 40000),
+                          ("NAXIS2", 40000)])
+    (folder / "huge.fits").write_bytes(header.tostring().encode() + b"\0" * 2880)
+    out["huge"] = folder / "huge.fits"
     return out

@@ -92,3 +92,16 @@ def truth(in_tmp):
 def test_export_simput(truth, args, needle):
     assert_one_line_error(_run(truth, ["export-simput", *args, "--out", "out.simput.fits"],
                                out="out.simput.fits"), needle)
+
+
+@pytest.mark.parametrize("argv", [
+    ["train-cnn", "data.h5", "--out", "afile/m.keras"],
+    ["apply-cnn", "m.keras", "c.fits", "--images", "x.fits", "--out", "afile/o.fits"],
+    ["evaluate-cnn", "m.keras", "--data", "d.h5", "--out", "afile/r.json"],
+    ["evaluate-cnn", "m.keras", "--data", "d.h5", "--plots", "afile"],
+    ["export-simput", "t.fits", "--out", "afile/o.fits"]],
+    ids=["train-cnn", "apply-cnn", "evaluate-cnn out", "evaluate-cnn plots", "export-simput"])
+def test_outputs_under_a_file(in_tmp, argv):
+    (in_tmp / "afile").write_text("x")
+    assert_one_line_error(run_cli(argv), "afile")
+    assert (in_tmp / "afile").read_text() == "x"

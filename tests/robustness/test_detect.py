@@ -32,9 +32,9 @@ def test_energy_must_be_positive_and_finite(in_tmp, images, value, needle):
 @pytest.mark.parametrize("name, needle", [
     ("truncated", "truncated"), ("text", "cannot read"), ("empty", "cannot read"),
     ("nodata", "no 2-D image"), ("no_wcs", "celestial WCS"), ("missing.fits", "not found"),
-    ("nan_counts", "NaN"), ("neg_counts", "negative")],
+    ("nan_counts", "NaN"), ("neg_counts", "negative"), ("huge", "at most 8192")],
     ids=["truncated FITS", "text file", "empty file", "no data", "no WCS", "missing",
-         "NaN counts", "negative counts"])
+         "NaN counts", "negative counts", "40000² image"])
 def test_bad_counts_images(in_tmp, images, name, needle):
     line = assert_one_line_error(_detect(in_tmp, images, name), needle)
     assert name.split(".")[0] in line

@@ -31,6 +31,9 @@ def run(args) -> int:
     from selfunc.io import atomic_path
     from selfunc.stamps import read_image
 
+    from selfunc.cli._paths import output_file
+
+    output_file(args.out)
     model, meta = load_model(args.model)
     cfg = stamp_config_of(meta)
     if "optical" in cfg.bands and not args.optical:

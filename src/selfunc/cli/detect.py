@@ -7,6 +7,12 @@ from selfunc.cli._types import positive_float
 HELP = "detect and characterise sources (XAmin-like) on an XMM image, simulated or real"
 
 
+#: Largest image read: a side of 8192 pixels (the limit of InstrumentConfig.npix) is 12×
+#: the EPIC field at 2.5″; larger ones are refused before their pixels fill the memory.
+MAX_SIDE = 8192
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+
+
 def register(sub) -> None:
     p = sub.add_parser("detect", help=HELP, description=HELP)
     p.add_argument("counts", help="counts image (FITS with a celestial WCS), or a simulated "
@@ -40,6 +46,12 @@ def _check_fits(path, role: str, names=()) -> None:
         raise SelfuncError(f"{path}: {role} file not found")
     try:
         with fits.open(path, memmap=False) as hdul:
+            for h in hdul:  # from the header, before the pixels are read into memory
+                shape = h.shape if h.is_image else ()
+                if len(shape) == 2 and shape[0] * shape[1] > MAX_PIXELS:
+                    raise SelfuncError(
+                        f"{path}: HDU {h.name or 0} is {shape[1]}×{shape[0]} pixels; expected "
+                        f"at most {MAX_SIDE}×{MAX_SIDE} (an EPIC image is ~650² at 4″)")
             arrays = [(h.name, h.data) for h in hdul if h.is_image and h.data is not None
                       and h.data.ndim == 2]
     except (OSError, TypeError, ValueError, IndexError) as exc:

@@ -42,6 +42,12 @@ def run(args) -> int:
     from selfunc.errors import SelfuncError
     from selfunc.io import atomic_path
 
+    from selfunc.cli._paths import output_file, output_folder
+
+    if args.out:
+        output_file(args.out)
+    if args.plots:
+        output_folder(args.plots, "--plots")
     ds = load_stamps(args.data, args.split or "test", args.data_order)
     if not ds.labelled:
         raise SelfuncError(f"{args.data}: evaluation needs a label for every stamp")

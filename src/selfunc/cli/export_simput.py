@@ -46,6 +46,9 @@ def run(args) -> int:
     from selfunc.errors import SelfuncError
     from selfunc.simput import build, check, write
 
+    from selfunc.cli._paths import output_file
+
+    output_file(args.out)
     source = Path(args.source)
     if source.is_dir():
         if args.pointing is None:

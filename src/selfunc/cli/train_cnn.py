@@ -86,6 +86,9 @@ def run(args) -> int:
         raise SelfuncError(str(exc)) from None
     if not args.out.endswith(".keras"):
         raise SelfuncError(f"--out {args.out}: a model file must end in .keras")
+    from selfunc.cli._paths import output_file
+
+    output_file(args.out)
     overrides = {"task": args.task, "batch_size": args.batch_size, "select": args.select,
                  "epochs": args.epochs, "iterations": args.iterations}
     if args.no_augment:
