@@ -42,13 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _os_error(exc: OSError) -> str:
     """An environment fault (full disk, read-only folder, no permission) as one line."""
-    where = exc.filename if exc.filename is not None else "?"
-    what = exc.strerror or str(exc)
+    what = (exc.strerror or str(exc) or type(exc).__name__).strip()
+    what = what.splitlines()[0] if what else type(exc).__name__  # one line, always
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         what += " (the disk is full: free space and run the same command again to resume)"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         what += " (expected a place selfunc may write to)"
-    return f"{where}: {what}"
+    return what if exc.filename is None else f"{exc.filename}: {what}"
 
 
 def main(argv: list[str] | None = None) -> int:
