@@ -80,3 +80,20 @@ def test_out_paths(in_tmp, images, out, needle):
 
 def test_unknown_camera(in_tmp, images):
     assert_one_line_error(_detect(in_tmp, images, "counts", "--camera", "epn"), "--camera")
+
+
+@pytest.mark.parametrize("name", ["truncated", "huge"])
+def test_one_line_also_in_a_real_process(in_tmp, images, name):
+    """astropy logs some warnings to the process's own stderr, which the in-process runs
+    above do not see: a subprocess does."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    done = subprocess.run([sys.executable, "-m", "selfunc", "detect", str(images[name]),
+                           "--exposure", str(images["exposure"]), "--out", "cat.fits"],
+                          capture_output=True, text=True, env={**os.environ,
+                                                               "PYTHONPATH": str(src)})
+    assert_one_line_error((done.returncode, done.stdout, done.stderr), name)

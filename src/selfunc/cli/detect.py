@@ -36,8 +36,11 @@ def _check_fits(path, role: str, names=()) -> None:
     2-D image)."""
     from pathlib import Path
 
+    import warnings
+
     import numpy as np
     from astropy.io import fits
+    from astropy.utils.exceptions import AstropyUserWarning
 
     from selfunc.errors import SelfuncError
 
@@ -45,7 +48,11 @@ def _check_fits(path, role: str, names=()) -> None:
     if not path.is_file():
         raise SelfuncError(f"{path}: {role} file not found")
     try:
-        with fits.open(path, memmap=False) as hdul:
+        with warnings.catch_warnings():
+            # astropy's own "file may have been truncated" line would come before ours
+            warnings.simplefilter("ignore", AstropyUserWarning)
+            hdul = fits.open(path, memmap=False)
+        with hdul:
             for h in hdul:  # from the header, before the pixels are read into memory
                 shape = h.shape if h.is_image else ()
                 if len(shape) == 2 and shape[0] * shape[1] > MAX_PIXELS:
