@@ -25,6 +25,10 @@ def atomic_path(path: str | Path):
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk raises without a file name: name the target
+        if exc.filename is None:
+            exc.filename = str(path)
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -23,9 +24,10 @@ from pathlib import Path
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.campaign.inject import injection_rows, run_injection
+from selfunc.campaign.lock import FolderLock
 from selfunc.campaign.screening import stamp_config
 from selfunc.selection.rules import Selection
-from selfunc.campaign.simulate import is_done, merge, run_pointing, spec_rows
+from selfunc.campaign.simulate import is_done, merge, pointing_dir, run_pointing, spec_rows
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
 from selfunc.io import TMP_SUFFIX
@@ -69,12 +71,20 @@ def _duration(seconds: float) -> str:
     return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A log line that cannot be written (full disk) is dropped, not printed as a
+    traceback: the fault surfaces as one line through the writes that matter."""
+
+    def handleError(self, record):  # noqa: N802 — logging's name
+        pass
+
+
 def _logger(out: Path) -> logging.Logger:
     log = logging.getLogger(f"selfunc.campaign.{out.resolve()}")
     log.setLevel(logging.INFO)
     log.propagate = False
     if not log.handlers:
-        h = logging.FileHandler(out / "campaign.log")
+        h = _QuietFileHandler(out / "campaign.log")
         h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         log.addHandler(h)
     return log
@@ -100,24 +110,56 @@ def _client(workers: int | None, scheduler: str | None):
         except OSError as exc:
             raise SelfuncError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     n = workers or os.cpu_count() or 1
+    # CRITICAL: a failed pointing is logged once, to campaign.log, and summed up in one
+    # line; the workers' own "Compute Failed" tracebacks would bury that line.
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=None, silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
+
+
+#: errno values of a fault of the place written to, not of one pointing: every other
+#: pointing would fail the same way, so the workers are stopped.
+_ENVIRONMENT = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def _environment_fault(exc: BaseException, folder: Path) -> str | None:
+    """One line for a full disk / read-only / permission error raised in a worker while
+    writing into ``folder``."""
+    if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT:
+        where = exc.filename if exc.filename is not None else folder
+        return f"{where}: {exc.strerror}"
+    text = str(exc)
+    for marker in ("No space left on device", "Not enough space on disk",
+                   "Disk quota exceeded", "Read-only file system"):
+        if marker in text:  # h5py and astropy wrap the OSError in their own messages
+            return f"{folder}: {marker} ({text.splitlines()[0][:200]})"
+    return None
+
+
+def _any_done(out: Path) -> bool:
+    return any((out / "pointings").glob("*/done.json"))
 
 
 def check_stages(cfg: CampaignConfig) -> None:
     """Refuse, before any work, stages that cannot run together."""
+    if "fit" in cfg.campaign.stages:  # a bad rule fails here, not after every pointing
+        try:
+            Selection.from_string(cfg.campaign.selection)
+        except SelfuncError as exc:
+            raise SelfuncError(f"campaign.selection = {cfg.campaign.selection!r}: {exc}") from None
     if cfg.inject is not None:  # injection campaigns detect only (selfunc.campaign.inject)
         return
     stages = cfg.campaign.stages
     for stage in ("stamps", "cnn"):
         if stage in stages and "detect" not in stages:
-            raise SelfuncError(f"stage '{stage}' needs the 'detect' stage (it screens candidates)")
+            raise SelfuncError(f"key 'campaign.stages': stage '{stage}' needs the 'detect' "
+                               "stage (it screens candidates)")
     if "stamps" in stages or "cnn" in stages:
         Selection.from_string(cfg.cnn.screen)  # a bad rule fails here, not in every pointing
         scfg = stamp_config(cfg)  # with 'cnn': the model exists and its stamps are ours
         if "optical" in scfg.bands and "optical" not in stages:
-            raise SelfuncError(f"stamps of kind '{scfg.kind}' need the 'optical' stage")
+            raise SelfuncError(f"key 'campaign.stages': stamps of kind '{scfg.kind}' need "
+                               "the 'optical' stage")
 
 
 def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
@@ -125,16 +167,62 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
     """Run every pointing not yet done, then merge the catalogues. Returns a summary."""
     stream = stream or sys.stdout
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     check_stages(cfg)
-    check_same_config(cfg, out, force)
+    if out.exists() and not out.is_dir():
+        raise SelfuncError(f"{out}: exists and is a file, expected a campaign folder")
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    before = {n for n in ("campaign.toml", "campaign.log") if (out / n).exists()}
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = FolderLock(out).acquire()  # refused: another run's folder, left untouched
+    except BaseException:
+        _remove_folders(created)
+        raise
+    failure = None
+    try:
+        return _run_locked(cfg, out, workers, scheduler, force, stream)
+    except BaseException as exc:
+        failure = exc
+        raise
+    finally:
+        lock.release()
+        if failure is not None and not _any_done(out):  # a failed start leaves it as it was
+            keep = set(before)
+            if "campaign.log" in str(failure):  # the message sends the user there
+                keep.add("campaign.log")
+            for name in ("campaign.toml", "campaign.log"):
+                if name not in keep:
+                    (out / name).unlink(missing_ok=True)
+            for d in sorted((out / "pointings").glob("*"), reverse=True):
+                if d.is_dir() and not any(d.iterdir()):
+                    d.rmdir()
+            if (out / "pointings").is_dir() and not any((out / "pointings").iterdir()):
+                (out / "pointings").rmdir()
+            _remove_folders(created)
+
+
+def _remove_folders(created: list[Path]) -> None:
+    for p in created:  # innermost first; only the folders this run made, if empty
+        try:
+            p.rmdir()
+        except OSError:
+            break
+
+
+def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
+    # Nothing finished yet: a corrected config replaces the one of a failed start.
+    check_same_config(cfg, out, force or not _any_done(out))
     write_campaign_toml(cfg, out)
     log = _logger(out)
     stale = _remove_stale_temporaries(out)
     if stale:
         log.info("removed %d temporary files of an interrupted run", stale)
     if cfg.inject is None:
-        specs = draw_pointings(cfg.survey, cfg.campaign.n_pointings, cfg.campaign.seed)
+        n = cfg.campaign.n_pointings
+        if n > 5000:  # ~2 ms a pointing: say so rather than look hung
+            stream.write(f"drawing {n} pointings (about {n * 0.002:.0f} s)\n")
+            stream.flush()
+        specs = draw_pointings(cfg.survey, n, cfg.campaign.seed)
         tasks = {s.id: (run_pointing, s) for s in specs}
         rows = spec_rows(specs)
     else:
@@ -162,8 +250,16 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
                 try:
                     rec = fut.result()
                 except Exception as exc:  # a failed pointing must not stop the others
-                    summary["failed"].append(pid)
+                    fault = _environment_fault(exc, pointing_dir(out, pid))
                     log.error("pointing %d failed: %r", pid, exc)
+                    if fault is not None:  # ...unless every other one would fail alike
+                        client.cancel(list(futures))
+                        raise SelfuncError(
+                            f"{fault}; stopped the workers; free space or fix the "
+                            "permissions, then run the same command again to resume "
+                            "(finished pointings are kept)") from None
+                    summary["failed"].append(pid)
+                    summary.setdefault("first_error", f"pointing {pid}: {exc!r}"[:300])
                     bar.update(f"pointing {pid} FAILED")
                     continue
                 for k, v in rec["seconds"].items():
@@ -178,8 +274,9 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
     summary["wall"] = time.perf_counter() - t0
     if summary["failed"]:
         raise SelfuncError(f"{len(summary['failed'])} pointing(s) failed "
-                           f"({', '.join(map(str, summary['failed'][:10]))}); see "
-                           f"{out / 'campaign.log'}; run the same command again to retry them")
+                           f"({', '.join(map(str, summary['failed'][:10]))}; first "
+                           f"{summary['first_error']}); see {out / 'campaign.log'}; run the "
+                           "same command again to retry them")
     detected = cfg.inject is not None or "detect" in cfg.campaign.stages
     merge(out, rows, detected=detected)
     log.info("merged catalogues of %d pointings", len(specs))

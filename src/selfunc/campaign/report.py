@@ -19,6 +19,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.table import Table
 
+from selfunc.atomic import save_figure, save_image
 from selfunc.io import atomic_path
 
 __all__ = ["write_report"]
@@ -62,7 +63,7 @@ def _stamp(out: Path, pointing: int, x: float, y: float, path: Path, title: str)
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    save_figure(fig, path, dpi=80)
     plt.close(fig)
     return True
 
@@ -101,7 +102,7 @@ def _cnn_section(out: Path, cand: Table, media: Path, n_examples: int, model: st
                 continue
             img = ds.subset(hit).inputs("composite")[0]
             name = f"cnn_{pid}_{cid}.png"
-            Image.fromarray(img).resize((178, 178), Image.BILINEAR).save(media / name)
+            save_image(Image.fromarray(img).resize((178, 178), Image.BILINEAR), media / name)
             label = f"p{pid} #{cid} {_text(np.atleast_1d(cand['label'][k]))[0]} p={p[k]:.2f}"
             shown.append((title, name, label))
     if shown:

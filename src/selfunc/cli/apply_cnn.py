@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import positive_int
+
 HELP = "add p_cluster and class probabilities from a CNN to a candidate catalogue"
 
 
@@ -15,7 +17,7 @@ def register(sub) -> None:
     p.add_argument("--optical", help="optical image with a celestial WCS, for models whose "
                                      "input uses the optical band")
     p.add_argument("--out", required=True, help="output catalogue (.fits or .h5)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.set_defaults(func=run)
 
 
@@ -29,6 +31,9 @@ def run(args) -> int:
     from selfunc.io import atomic_path
     from selfunc.stamps import read_image
 
+    from selfunc.cli._paths import output_file
+
+    output_file(args.out)
     model, meta = load_model(args.model)
     cfg = stamp_config_of(meta)
     if "optical" in cfg.bands and not args.optical:

@@ -51,21 +51,37 @@ def register(subparsers) -> None:
     agg.set_defaults(func=run_aggregate)
 
 
+#: Every file ``crowd aggregate`` may write: those a new run does not write again are
+#: removed, so that a folder never mixes one run's tables with an earlier run's.
+_OUTPUTS = (*(f"{n}.csv" for n in _TABLE_FILES), "crowd.h5", "bad_rows.csv", "roc.png",
+            "answer_agreement.png", "summary.json")
+
+
 def _write_tables(tables: dict, out: Path, fmt: str) -> list[Path]:
+    from selfunc.io import atomic_path
+
     written = []
     if fmt == "hdf5":
         target = out / "crowd.h5"
-        if target.exists():
-            target.unlink()  # append=True below adds paths to one fresh file
-        for name, table in tables.items():
-            table.write(target, path=name, format="hdf5", append=True, serialize_meta=True)
+        with atomic_path(target) as tmp:  # append=True adds paths to one fresh file
+            for name, table in tables.items():
+                table.write(tmp, path=name, format="hdf5", append=True, serialize_meta=True)
         written.append(target)
     else:
         for name, table in tables.items():
             target = out / f"{name}.csv"
-            table.write(target, format="ascii.csv", overwrite=True)
+            with atomic_path(target) as tmp:
+                table.write(tmp, format="ascii.csv")
             written.append(target)
     return written
+
+
+def _remove_stale(out: Path, written: list[Path]) -> list[Path]:
+    keep = {p.name for p in written}
+    stale = [out / n for n in _OUTPUTS if n not in keep and (out / n).is_file()]
+    for p in stale:
+        p.unlink()
+    return stale
 
 
 def run_aggregate(args: argparse.Namespace) -> int:
@@ -83,6 +99,11 @@ def run_aggregate(args: argparse.Namespace) -> int:
         roc_table,
     )
 
+    from selfunc.atomic import write_text
+    from selfunc.cli._paths import output_folder
+    from selfunc.io import atomic_path
+
+    output_folder(args.out)
     tree = load_tree(args.tree)
     experts = read_experts(args.experts) if args.experts else None
     classifications, report = read_export(
@@ -118,7 +139,8 @@ def run_aggregate(args: argparse.Namespace) -> int:
     written = _write_tables(tables, out, args.format)
 
     if report.bad_rows:
-        with open(out / "bad_rows.csv", "w", newline="", encoding="utf-8") as handle:
+        with atomic_path(out / "bad_rows.csv") as tmp, \
+                open(tmp, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(("row", "line", "classification_id", "reason"))
             writer.writerows((b.row, b.line, b.classification_id, b.reason) for b in report.bad_rows)
@@ -140,7 +162,8 @@ def run_aggregate(args: argparse.Namespace) -> int:
     }
     if experts is not None:
         summary.update({k: v for k, v in tables["comparison"].meta.items() if k.startswith("n_")})
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    stale = _remove_stale(out, [*written, *figures, out / "summary.json"])
 
     print(f"{report.n_rows} rows: {report.n_classifications} classifications read, {len(report.bad_rows)} malformed, "
           f"{report.n_other_workflow} of other workflows, {report.n_old_version} of older workflow versions")
@@ -153,4 +176,6 @@ def run_aggregate(args: argparse.Namespace) -> int:
                   f"R={row['recall']:.3f} AUC={row['auc']:.3f}")
     for path in [*written, *figures, out / "summary.json"]:
         print(f"wrote {path}")
+    for path in stale:
+        print(f"removed {path} (of an earlier run, not written by this one)")
     return 0

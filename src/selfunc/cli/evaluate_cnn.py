@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import probability
+
 HELP = "evaluate CNN models on labelled stamps: accuracy, precision, recall, ROC/AUC, plots"
 
 
@@ -14,7 +16,7 @@ def register(sub) -> None:
                         "summarised as mean ± std, as Table 5")
     p.add_argument("--data", required=True, help="labelled stamps: a campaign folder, .h5 or public-layout folder")
     add_data_arguments(p)
-    p.add_argument("--threshold", type=float, default=0.5,
+    p.add_argument("--threshold", type=probability, default=0.5,
                    help="a stamp is a cluster when P(cluster) > threshold (default 0.5, §5.3)")
     p.add_argument("--out", help="write the reports as JSON")
     p.add_argument("--plots", help="folder for ROC curves, confusion matrix, galleries of "
@@ -40,6 +42,12 @@ def run(args) -> int:
     from selfunc.errors import SelfuncError
     from selfunc.io import atomic_path
 
+    from selfunc.cli._paths import output_file, output_folder
+
+    if args.out:
+        output_file(args.out)
+    if args.plots:
+        output_folder(args.plots, "--plots")
     ds = load_stamps(args.data, args.split or "test", args.data_order)
     if not ds.labelled:
         raise SelfuncError(f"{args.data}: evaluation needs a label for every stamp")

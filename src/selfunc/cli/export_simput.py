@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import nonnegative_int, positive_int, seed
+
 HELP = "write a pointing's truth as a SIMPUT catalogue (for SIXTE / SOXS cross-checks)"
 
 
@@ -9,13 +11,13 @@ def register(sub) -> None:
     p = sub.add_parser("export-simput", help=HELP, description=HELP)
     p.add_argument("source", help="a campaign folder (with campaign.toml; give --pointing) or "
                                   "a truth.fits file")
-    p.add_argument("--pointing", type=int, help="pointing id inside a campaign folder")
+    p.add_argument("--pointing", type=nonnegative_int, help="pointing id inside a campaign folder")
     p.add_argument("--config", help="campaign TOML for a bare truth.fits (a campaign file, or "
                                     "a campaign folder's campaign.toml); default: the defaults")
     p.add_argument("--out", required=True, help="output SIMPUT file (FITS)")
-    p.add_argument("--photons", type=int, default=200_000,
+    p.add_argument("--photons", type=positive_int, default=200_000,
                    help="photons per 3-D cluster for its image (default 200000)")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=seed, default=None,
                    help="seed of the 3-D clusters' photons (default: from the pointing's "
                         "campaign seed and id)")
     p.set_defaults(func=run)
@@ -44,6 +46,9 @@ def run(args) -> int:
     from selfunc.errors import SelfuncError
     from selfunc.simput import build, check, write
 
+    from selfunc.cli._paths import output_file
+
+    output_file(args.out)
     source = Path(args.source)
     if source.is_dir():
         if args.pointing is None:
@@ -58,7 +63,7 @@ def run(args) -> int:
     if not truth_path.is_file():
         raise SelfuncError(f"{truth_path}: truth table not found")
     try:
-        truth = Table.read(truth_path)
+        truth = Table.read(truth_path, format="fits")
     except (OSError, ValueError) as exc:
         raise SelfuncError(f"{truth_path}: cannot read the truth table ({exc})") from None
     for col in truth.colnames:  # FITS NaNs come back masked: the physics wants NaN

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import positive_int, seed
+
 HELP = "fit completeness and purity of a selection rule on a simulated campaign"
 
 
@@ -19,9 +21,9 @@ def register(sub) -> None:
                         "(default: core_radius,exposure,offaxis)")
     p.add_argument("--link", choices=("erf", "logistic"), default="erf",
                    help="transition shape (default: erf)")
-    p.add_argument("--seed", type=int, default=1, help="random seed of the sampler (default 1)")
-    p.add_argument("--walkers", type=int, default=None, help="emcee walkers (default 2·ndim+2)")
-    p.add_argument("--max-steps", type=int, default=20000,
+    p.add_argument("--seed", type=seed, default=1, help="random seed of the sampler (default 1)")
+    p.add_argument("--walkers", type=positive_int, default=None, help="emcee walkers (default 2·ndim+2)")
+    p.add_argument("--max-steps", type=positive_int, default=20000,
                    help="longest chain before giving up on convergence (default 20000)")
     p.add_argument("--no-purity", action="store_true", help="fit completeness only")
     p.add_argument("--strict", action="store_true",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from selfunc.cli._types import positive_int, seed
+
 HELP = ("train a CNN (Kosiba et al. 2020) on labelled stamps: a simulated campaign, an HDF5 "
         "dataset or a public-layout folder")
 
@@ -33,11 +35,11 @@ def register(sub) -> None:
                    help="channel order of the network input: paper (default: R=empty, "
                         "G=X-ray, B=optical), zenodo, or R,G,B names")
     p.add_argument("--task", choices=("binary", "five"), help="override the preset's task")
-    p.add_argument("--seed", type=int, default=0, help="seed of this run (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of this run (default 0)")
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--epochs", type=int, help="train this many epochs")
-    length.add_argument("--iterations", type=int, help="train this many batches (Table 4)")
-    p.add_argument("--batch-size", type=int, help="override the preset's batch size")
+    length.add_argument("--epochs", type=positive_int, help="train this many epochs")
+    length.add_argument("--iterations", type=positive_int, help="train this many batches (Table 4)")
+    p.add_argument("--batch-size", type=positive_int, help="override the preset's batch size")
     p.add_argument("--no-augment", action="store_true", help="switch augmentation off (§3.2)")
     p.add_argument("--select", choices=("last", "best"), help="model kept at the end")
     p.add_argument("--checkpoint-dir", help="checkpoint folder (default OUT.ckpt)")
@@ -84,6 +86,9 @@ def run(args) -> int:
         raise SelfuncError(str(exc)) from None
     if not args.out.endswith(".keras"):
         raise SelfuncError(f"--out {args.out}: a model file must end in .keras")
+    from selfunc.cli._paths import output_file
+
+    output_file(args.out)
     overrides = {"task": args.task, "batch_size": args.batch_size, "select": args.select,
                  "epochs": args.epochs, "iterations": args.iterations}
     if args.no_augment:

@@ -13,14 +13,20 @@ from selfunc.stamps.config import StampConfig
 
 __all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "STAGES"]
 
+#: The most pointings a campaign may have: its pointing table is drawn up front (~2 ms a
+#: pointing), and 10⁵ is several times the whole XMM-Newton archive.
+MAX_POINTINGS = 100_000
+
 #: Stages of a pointing, in the order they run (``fit`` and ``report`` run on the campaign).
 STAGES = ("sky", "xray", "optical", "detect", "stamps", "cnn", "fit", "report")
 
 
 class CampaignSettings(Frozen):
     name: str = "campaign"
-    seed: int = Field(default=0, ge=0)
-    n_pointings: int = Field(default=1, ge=1)
+    # The seed is stored as int64 in every catalogue's metadata: larger ones would run every
+    # pointing and then fail at the merge.
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    n_pointings: int = Field(default=1, ge=1, le=MAX_POINTINGS)
     stages: tuple[Literal[STAGES], ...] = STAGES
     selection: str = "C1"
 

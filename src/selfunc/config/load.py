@@ -38,15 +38,33 @@ def configs_dir() -> Path:
     raise SelfuncError("cannot find the selfunc preset folder 'configs' (broken install?)")
 
 
+#: Largest config file read (a config is a few kB; a bigger file is not one).
+MAX_TOML_BYTES = 16 * 2**20
+
+
 def load_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML file as a dict; any unreadable file becomes a one-line :class:`SelfuncError`."""
     path = Path(path)
+    if path.is_dir():
+        raise SelfuncError(f"{path}: is a folder, expected a TOML config file")
     if not path.is_file():
         raise SelfuncError(f"{path}: config file not found")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        if path.stat().st_size > MAX_TOML_BYTES:
+            raise SelfuncError(f"{path}: {path.stat().st_size} bytes, too large for a TOML "
+                               f"config (at most {MAX_TOML_BYTES} bytes)")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SelfuncError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected a "
+                           "TOML config") from None
+    except OSError as exc:
+        raise SelfuncError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SelfuncError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SelfuncError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
 
 def resolve_preset(section: str, name: str, named_in: Path) -> Path:
@@ -120,6 +138,9 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     """Read a campaign TOML file, resolve its presets and validate everything."""
     path = Path(path)
     raw = load_toml(path)
+    if not raw:  # running a default campaign without a word is never what was meant
+        raise SelfuncError(f"{path}: empty campaign file; expected at least a [campaign] "
+                           "table (see configs/campaign/quickstart.toml)")
     unknown = sorted(set(raw) - {"campaign", "inject", "cnn", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
@@ -145,7 +166,25 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     parts["cnn"] = cnn
     if "inject" in raw:
         parts["inject"] = _inject_paths(raw["inject"], path)
-    return validate(CampaignConfig, {"campaign": campaign, **parts}, files)
+    # The sections named in other files are validated above; what is left ([campaign],
+    # [cnn], [inject]) is in this file, so the error names this file only.
+    cfg = validate(CampaignConfig, {"campaign": campaign, **parts}, [path])
+    _check_rules(cfg, path)
+    return cfg
+
+
+def _check_rules(cfg: CampaignConfig, path: Path) -> None:
+    """Parse the selection rules now, not after every pointing has run."""
+    from selfunc.selection.rules import Selection
+
+    for key, rule in (("campaign.selection", cfg.campaign.selection),
+                      ("cnn.screen", cfg.cnn.screen)):
+        try:
+            Selection.from_string(rule)
+        except SelfuncError as exc:
+            raise SelfuncError(f"{path}: key '{key}' = {rule!r}: {exc}") from None
+        except RecursionError:
+            raise SelfuncError(f"{path}: key '{key}': rule nested too deeply") from None
 
 
 def _dataset_paths(population: dict, named_in: Path) -> dict:

@@ -29,7 +29,10 @@ Camera = Literal["pn", "mos1", "mos2"]
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: a NaN or infinite number (``nan``, ``inf`` in TOML, ``"nan ks"``)
+    # is refused where it is read, not by a worker that fails on it later. A field that
+    # means "no data" by NaN opts back in with ``Field(allow_inf_nan=True)``.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Range(Frozen):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import math
+
 import astropy.units as u
 from pydantic import BeforeValidator
 
@@ -22,10 +24,21 @@ def quantity_in(unit: str):
     target = u.Unit(unit)
 
     def convert(value):
+        value = _convert(value)
+        if not math.isfinite(value):  # "nan ks" would pass the model's own float check
+            raise ValueError(f"expected a finite number in {target}, got {value:g}")
+        return value
+
+    def _convert(value):
         if isinstance(value, bool):
             raise ValueError(f"expected a number in {target} or a string such as '1 {target}'")
-        if isinstance(value, (int, float)):
-            return float(value)
+        if isinstance(value, int):
+            try:
+                return float(value)
+            except OverflowError:
+                raise ValueError(f"{value} is too large for a number in {target}") from None
+        if isinstance(value, float):
+            return value
         if isinstance(value, str):
             try:
                 q = u.Quantity(value)
@@ -39,6 +52,8 @@ def quantity_in(unit: str):
                 raise ValueError(
                     f"unit '{q.unit}' is not convertible to {target}"
                 ) from None
+            except (TypeError, ValueError):  # an array such as "[1, 2] s"
+                raise ValueError(f"expected one number in {target}, got {value!r}") from None
         raise ValueError(f"expected a number in {target} or a string such as '1 {target}'")
 
     return BeforeValidator(convert)

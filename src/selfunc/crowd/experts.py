@@ -11,6 +11,7 @@ across selfunc (see ``docs/catalogues.md``).
 from __future__ import annotations
 
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -168,10 +169,14 @@ def read_experts(path) -> Table:
         row and column.
     """
     path = Path(path)
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # -sig: spreadsheets add a BOM
+    try:  # read whole (expert tables are small) so that bad bytes are one clear line
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets' BOM
+            handle = io.StringIO(fh.read(), newline="")
     except OSError as exc:
         raise SelfuncError(f"{path}: cannot read expert labels ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise SelfuncError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected an "
+                           "expert labels CSV") from None
     with handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []

@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import json
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -280,7 +281,7 @@ def read_export(
             header = next(reader)
         except StopIteration:
             raise SelfuncError(f"{path}: empty file, expected a Zooniverse classification export") from None
-        except (csv.Error, UnicodeError, OSError) as exc:
+        except (csv.Error, UnicodeError, OSError, EOFError, zlib.error) as exc:
             raise SelfuncError(f"{path}: cannot read the header row ({exc})") from None
         header = [h.lstrip("\ufeff").strip() for h in header]
         column = {name: i for i, name in enumerate(header)}
@@ -307,8 +308,9 @@ def read_export(
                 n_rows += 1
                 bad(n_rows, line, "", f"CSV error: {exc}")
                 continue
-            except (UnicodeError, OSError) as exc:  # a truncated .gz, an unreadable file
-                raise SelfuncError(f"{path}: cannot read past line {line} ({exc})") from None
+            except (UnicodeError, OSError, EOFError, zlib.error) as exc:  # a truncated .gz
+                raise SelfuncError(f"{path}: cannot read past line {line} ({exc}); expected a "
+                                   "complete export (truncated download?)") from None
             if not fields:
                 continue  # a blank line is not a row
             n_rows += 1

@@ -12,6 +12,7 @@ from astropy.table import Table
 # A bare Figure renders with Agg and leaves pyplot's global backend alone.
 from matplotlib.figure import Figure
 
+from selfunc.atomic import save_figure
 from selfunc.crowd.experts import EXPERT_CATEGORIES
 from selfunc.crowd.tree import DecisionTree
 
@@ -49,7 +50,7 @@ def plot_roc(roc: Table, summary: Table, path) -> Path:
     ax.set_aspect("equal")
     ax.legend(loc="lower right", fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     return Path(path)
 
 
@@ -92,5 +93,5 @@ def plot_answer_agreement(counts: Table, tree: DecisionTree, path) -> Path:
         ax.set_ylabel("fraction of answers")
     fig.suptitle("Expert category of candidates given each ending answer", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     return Path(path)

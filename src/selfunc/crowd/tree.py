@@ -296,8 +296,13 @@ def load_tree(spec: str | Path = DEFAULT_TREE) -> DecisionTree:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SelfuncError(f"{path}: cannot read decision tree ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise SelfuncError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected a "
+                           "decision tree TOML") from None
     except tomllib.TOMLDecodeError as exc:
         raise SelfuncError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise SelfuncError(f"{path}: not valid TOML (nested too deeply)") from None
     try:
         return DecisionTree.model_validate(raw)
     except ValidationError as exc:

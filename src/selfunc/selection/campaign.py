@@ -34,6 +34,10 @@ def _fit(kind, sample, model, opts, rng, selection, provenance, warn, echo):
     from selfunc.selection.fitting import ConvergenceError, ConvergenceWarning, fit
     from selfunc.selection.function import SelectionFunction, evenly_spaced
 
+    ndim = model.ndim
+    if opts.walkers is not None and opts.walkers < 2 * ndim:
+        raise SelfuncError(f"--walkers {opts.walkers}: the {kind} model has {ndim} "
+                           f"parameters; expected at least 2 × {ndim} = {2 * ndim} walkers")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
@@ -76,6 +80,36 @@ def _fit(kind, sample, model, opts, rng, selection, provenance, warn, echo):
         provenance=provenance | {"sample": sample.description, "dropped": sample.dropped})
 
 
+def _check_outputs(out, opts) -> None:
+    """Refuse, before any work, outputs that could not be written at the end."""
+    import os
+    from pathlib import Path
+
+    from selfunc.errors import SelfuncError
+
+    if out.is_dir():
+        raise SelfuncError(f"--out {out}: is a folder, expected an HDF5 file name "
+                           "(e.g. selection.h5)")
+    if out.exists() and not opts.overwrite:
+        raise SelfuncError(f"{out} exists; pass --overwrite to replace it")
+    if not out.parent.is_dir():
+        what = "is a file" if out.parent.exists() else "no such directory"
+        raise SelfuncError(f"--out {out}: {out.parent}: {what}; expected an existing folder")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise SelfuncError(f"--out {out}: cannot write in {out.parent} (read-only or no "
+                           "permission)")
+    if opts.plots:
+        plots = Path(opts.plots)
+        anc = plots
+        while not anc.exists() and anc != anc.parent:
+            anc = anc.parent
+        if not anc.is_dir():
+            raise SelfuncError(f"--plots {plots}: {anc} is a file, expected a folder")
+        if not os.access(anc, os.W_OK | os.X_OK):
+            raise SelfuncError(f"--plots {plots}: cannot write in {anc} (read-only or no "
+                               "permission)")
+
+
 def _model_covariates(sample, names, note):
     """Covariates with some spread in the sample; constant ones are dropped with a note."""
     import numpy as np
@@ -111,10 +145,7 @@ def fit_campaign(campaign, out, opts: FitOptions = FitOptions(), *, echo=print,
 
     t0 = time.perf_counter()
     out = Path(out)
-    if out.exists() and not opts.overwrite:
-        raise SelfuncError(f"{out} exists; pass --overwrite to replace it")
-    if not out.parent.exists():
-        raise SelfuncError(f"{out.parent}: no such directory for --out")
+    _check_outputs(out, opts)
     covariates = list(opts.covariates)
     unknown = [c for c in covariates if c not in COVARIATES or c == "flux"]
     if unknown:
@@ -169,11 +200,14 @@ def fit_campaign(campaign, out, opts: FitOptions = FitOptions(), *, echo=print,
             pmodel = purity_model(pkept, link=opts.link)
             sf_p = _fit("purity", pur, pmodel, opts, rng, selection, provenance, warn, echo)
 
-    if out.exists():
-        out.unlink()
-    sf_c.save(out)
-    if sf_p is not None:
-        sf_p.save(out)
+    from selfunc.io import atomic_path
+
+    # Both groups go into a fresh temporary file that replaces ``out`` in one rename: a run
+    # killed while saving leaves the old file (or none), never a partial one.
+    with atomic_path(out) as tmp:
+        sf_c.save(tmp)
+        if sf_p is not None:
+            sf_p.save(tmp)
     echo(f"wrote {out} ({', '.join(['completeness'] + (['purity'] if sf_p else []))})")
 
     plots = {}
@@ -207,10 +241,12 @@ def _plots(folder, cat, selection, comp, sf_c, pur, sf_p, echo) -> dict:
         sel = selection.apply(cand, source=str(cat.file("candidates")))
         figs["extent_likelihood"] = plots.extent_likelihood_plane(
             cand, selected=sel, title=f"candidates; circled: [{selection.expression}]")
+    from selfunc.atomic import save_figure
+
     paths = {}
     for name, fig in figs.items():
         path = folder / f"{name}.png"
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
         plt.close(fig)
         paths[name] = path
         echo(f"  plot: {path}")

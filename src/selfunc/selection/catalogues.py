@@ -75,7 +75,7 @@ def _read(directory: Path, which: str, required: Sequence[str]) -> Table:
         raise SelfuncError(f"{path}: no such file; expected the campaign catalogues of "
                            "docs/catalogues.md (written by 'selfunc simulate')")
     try:
-        table = Table.read(path, path=which, character_as_bytes=False)
+        table = Table.read(path, path=which, format="hdf5", character_as_bytes=False)
     except (OSError, KeyError, ValueError) as exc:
         raise SelfuncError(f"{path}: cannot read table '{which}' ({exc})") from None
     missing = [c for c in required if c not in table.colnames]

@@ -58,7 +58,7 @@ class BandConfig(Frozen):
     smooth_fwhm: Arcsec = Field(default=0.0, ge=0)
     cuts: CutConfig = CutConfig()
     colour: bool = True
-    fill_value: float = 0.0
+    fill_value: float = Field(default=0.0, allow_inf_nan=True)  # NaN = no data, by design
 
 
 class StampConfig(Frozen):
