@@ -1,0 +1,136 @@
+"""Cluster number counts for cosmology: expected dN/dz of a survey and its Poisson likelihood.
+
+The expected number of selected clusters in redshift bin i is
+
+    μ_i = Ω ∫_{z_i}^{z_{i+1}} dz dV_c/(dz dΩ) ∫ dln M  n(M, z | Ω_m, σ_8)  P(selected | M, z),
+
+with n = dn/dln M500c of the colossus mass function (Tinker et al. 2008 by default, as the
+simulator draws its halos: :mod:`selfunc.sky.massfunction`) and P from a survey selection
+function (:class:`selfunc.selection.survey.SurveySelection`, or any callable of (M500, z)
+returning an (n_M, n_z) grid). The likelihood of observed counts n_i is Poisson,
+ln L = Σ n_i ln μ_i − μ_i − ln n_i!.
+
+:func:`fit_grid` evaluates it on a grid of (Ω_m, σ_8) with the other parameters, the scaling
+relations and P(selected | M, z) held fixed (P is computed once, at the fiducial cosmology:
+a change of Ω_m by 0.05 moves D_L at z = 0.5 by ~2 %, so the flux scale by ~4 %), and returns
+the posterior under flat priors on the grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import astropy.units as u
+from scipy.special import gammaln
+
+from selfunc import scaling
+from selfunc.config.models import Cosmology
+
+__all__ = ["expected_counts", "poisson_loglike", "count_grid", "fit_grid", "GridFit"]
+
+_DEG2_SR = (np.pi / 180.0) ** 2
+
+
+def expected_counts(cosmology: Cosmology, selection, area_deg2: float, z_edges, *,
+                    log10_mass=(13.3, 15.5), n_mass: int = 80, z_per_bin: int = 6,
+                    model: str = "tinker08") -> np.ndarray:
+    """μ_i for the redshift bins ``z_edges`` (see module docstring).
+
+    ``selection(mass, z)`` gets 1-D arrays of M500c (M☉) and z and returns P on their
+    outer grid, shape (n_M, n_z); ``None`` means P = 1 (every halo).
+    """
+    from colossus.cosmology import cosmology as ccosmo
+    from colossus.lss import mass_function
+
+    c = cosmology
+    ccosmo.setCosmology("selfunc-fit", dict(flat=True, H0=c.H0, Om0=c.Om0, Ob0=c.Ob0,
+                                            sigma8=c.sigma8, ns=c.ns))
+    h = c.H0 / 100.0
+    edges = np.asarray(z_edges, float)
+    # Midpoint rule in z inside each bin, in ln M over the mass range.
+    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
+    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
+    dz = np.repeat(np.diff(edges) / z_per_bin, z_per_bin)
+    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
+    lm = 0.5 * (lm_e[1:] + lm_e[:-1])
+    m = 10**lm
+    dlnm = np.log(10.0) * np.diff(lm_e)
+    dndlnm = np.empty((n_mass, z.size))
+    for j, zj in enumerate(z):
+        dndlnm[:, j] = mass_function.massFunction(m * h, zj, mdef="500c", model=model,
+                                                  q_out="dndlnM") * h**3
+    dvdz = scaling.astropy_cosmology(c).differential_comoving_volume(z).to_value(
+        u.Mpc**3 / u.sr) * area_deg2 * _DEG2_SR
+    p = np.ones((n_mass, z.size)) if selection is None else np.asarray(selection(m, z), float)
+    if p.shape != (n_mass, z.size):
+        raise ValueError(f"selection(mass, z) must return shape {(n_mass, z.size)}, got {p.shape}")
+    per_z = (dndlnm * p * dlnm[:, None]).sum(axis=0) * dvdz * dz
+    return per_z.reshape(edges.size - 1, z_per_bin).sum(axis=1)
+
+
+def poisson_loglike(observed, expected) -> float:
+    """Σ n ln μ − μ − ln n! (μ = 0 with n > 0 gives −inf)."""
+    n = np.asarray(observed, float)
+    mu = np.asarray(expected, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n > 0, n * np.log(mu), 0.0) - mu - gammaln(n + 1)
+    return float(np.sum(terms))
+
+
+@dataclass(frozen=True)
+class GridFit:
+    """Posterior of (Ω_m, σ_8) on a grid (flat priors): ``loglike[i, j]`` at
+    ``om[i], s8[j]``, marginal means and standard deviations, the best grid point."""
+
+    om: np.ndarray
+    s8: np.ndarray
+    loglike: np.ndarray
+
+    def _posterior(self):
+        p = np.exp(self.loglike - self.loglike.max())
+        return p / p.sum()
+
+    def marginal(self, name: str) -> tuple[float, float]:
+        p = self._posterior()
+        x, w = (self.om, p.sum(axis=1)) if name == "Om0" else (self.s8, p.sum(axis=0))
+        mean = float(np.sum(w * x))
+        return mean, float(np.sqrt(np.sum(w * (x - mean) ** 2)))
+
+    @property
+    def best(self) -> tuple[float, float]:
+        i, j = np.unravel_index(np.argmax(self.loglike), self.loglike.shape)
+        return float(self.om[i]), float(self.s8[j])
+
+
+def count_grid(selection, area_deg2: float, z_edges, om, s8, *,
+               fiducial: Cosmology = Cosmology(), log10_mass=(13.3, 15.5), n_mass: int = 80,
+               z_per_bin: int = 6, model: str = "tinker08") -> np.ndarray:
+    """μ_i(Ω_m, σ_8) on the grid, shape (len(om), len(s8), n_bins): Ω_b, H0, n_s are the
+    fiducial's; P(selected | M, z) is evaluated once (see module docstring)."""
+    edges = np.asarray(z_edges, float)
+    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
+    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
+    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
+    m = 10 ** (0.5 * (lm_e[1:] + lm_e[:-1]))
+    p = np.ones((n_mass, z.size)) if selection is None else np.asarray(selection(m, z), float)
+    out = np.empty((len(om), len(s8), edges.size - 1))
+    for i, o in enumerate(om):
+        for j, s in enumerate(s8):
+            c = fiducial.model_copy(update=dict(Om0=float(o), sigma8=float(s)))
+            out[i, j] = expected_counts(c, lambda mm, zz: p, area_deg2, edges,
+                                        log10_mass=log10_mass, n_mass=n_mass,
+                                        z_per_bin=z_per_bin, model=model)
+    return out
+
+
+def fit_grid(observed, selection, area_deg2: float, z_edges, om, s8, *, grid=None,
+             **kw) -> GridFit:
+    """Poisson likelihood of the observed dN/dz on the (Ω_m, σ_8) grid (``grid``: a
+    :func:`count_grid` already computed for the same selection, to fit many mocks)."""
+    om = np.asarray(om, float)
+    s8 = np.asarray(s8, float)
+    mu = count_grid(selection, area_deg2, z_edges, om, s8, **kw) if grid is None else grid
+    ll = np.array([[poisson_loglike(observed, mu[i, j]) for j in range(s8.size)]
+                   for i in range(om.size)])
+    return GridFit(om, s8, ll)
