@@ -28,7 +28,7 @@ import functools
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["starlet", "thresholds", "filter_image", "B3"]
+__all__ = ["starlet", "thresholds", "filter_image", "smooth", "B3"]
 
 B3 = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 
@@ -53,7 +53,8 @@ def _smooth_axis(a: np.ndarray, step: int, axis: int) -> np.ndarray:
     return out
 
 
-def _smooth(image: np.ndarray, j: int) -> np.ndarray:
+def smooth(image: np.ndarray, j: int) -> np.ndarray:
+    """The B3 smoothing of starlet step j (holes of 2^j pixels)."""
     step = 2**j
     return _smooth_axis(_smooth_axis(image, step, 0), step, 1)
 
@@ -63,7 +64,7 @@ def starlet(image: np.ndarray, n_scales: int):
     c = np.asarray(image, float)
     planes = []
     for j in range(n_scales):
-        nxt = _smooth(c, j)
+        nxt = smooth(c, j)
         planes.append(c - nxt)
         c = nxt
     return planes, c
@@ -108,7 +109,7 @@ def filter_image(counts: np.ndarray, background: np.ndarray, *, n_scales: int = 
     support = []
     smooth_b = np.asarray(background, float)
     for j, w in enumerate(planes):
-        smooth_b = _smooth(smooth_b, j)
+        smooth_b = smooth(smooth_b, j)
         lb = np.log10(np.clip(smooth_b, 10.0 ** log_b[0], 10.0 ** log_b[-1]))
         t = np.interp(lb, log_b, table[j])
         m = (w > t) & (j + 1 >= first_scale)
