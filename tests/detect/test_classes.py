@@ -35,7 +35,6 @@ def test_large_bright_clusters_are_c1():
         assert obs.truth["counts_expected"][0] >= 200 * 0.95
         row = nearest(run(images, psf, CFG), obs.truth["x"][0], obs.truth["y"][0], 12)
         c1.append(row is not None and bool(row["C1"]))
-    print("C1 fraction", np.mean(c1))
     assert np.mean(c1) >= 0.9, np.mean(c1)
 
 

@@ -220,7 +220,7 @@ def _point_pass(images, c, psf, neighbours, beta, half_pt):
     c.row = _empty_row()
     c.row.update(det_ml=st.c_background - f.cstat, x=c.x, y=c.y, x_err=f.error("x"),
                  y_err=f.error("y"), counts_point=f["a"], counts_point_err=f.error("a"),
-                 e_ref=st.e_ref)
+                 e_ref=st.e_ref, converged=f.success)
 
 
 def _empty_row():
@@ -238,13 +238,17 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
     x, y = c.x - st.x0, c.y - st.y0
     c_bkg = st.c_background
     f_pt = lk.fit_point(st, x, y, row["counts_point"])
-    f_ext = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], rc0, rc_max)
+    # The β-model centre stays within half the point radius of the point fit (17.5″ by
+    # default): unbounded, it ran to the stamp edge after background excesses, dragging
+    # the candidate 40″ away with an EXT of ~90″ (issue 14).
+    reach = 0.5 * half_pt
+    f_ext = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], rc0, rc_max, reach)
     if f_ext.cstat > f_pt.cstat:  # a second start near the point-source limit
-        alt = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], 0.5, rc_max)
+        alt = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], 0.5, rc_max, reach)
         f_ext = alt if alt.cstat < f_ext.cstat else f_ext
     ext_ml = max(f_pt.cstat - f_ext.cstat, 0.0)
     row.update(characterised=True, det_ml=c_bkg - f_pt.cstat, ext_det_ml=c_bkg - f_ext.cstat,
-               ext_ml=ext_ml)
+               ext_ml=ext_ml, converged=bool(f_pt.success and f_ext.success))
     if ext_ml >= cfg.secondary_ext_ml:
         # Only a source that a single point does not describe can be a pair or an AC
         # cluster; the two extra models are fitted for those alone.
@@ -253,7 +257,8 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
         f_dbl = lk.fit_double(st, f_pt["x"] + dx, f_pt["y"] + dy, 0.5 * f_pt["a"],
                               f_pt["x"] - dx, f_pt["y"] - dy, 0.5 * f_pt["a"])
         f_pe = lk.fit_point_extended(st, f_ext["x"], f_ext["y"], 0.1 * f_ext["a"],
-                                     0.9 * f_ext["a"], max(f_ext["rc"], 1.0), rc_max)
+                                     0.9 * f_ext["a"], max(f_ext["rc"], 1.0), rc_max,
+                                     reach + abs(f_ext["x"] - f_pt["x"]) + abs(f_ext["y"] - f_pt["y"]))
         row.update(dbl_ml=max(f_pt.cstat - f_dbl.cstat, 0.0),
                    pe_ext_ml=max(f_pt.cstat - f_pe.cstat, 0.0),
                    pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix)

@@ -106,13 +106,13 @@ def _run(images, psf, cfg, timings):
 
 _COLUMNS = ("x", "y", "x_err", "y_err", "det_ml", "ext", "ext_err", "ext_ml", "ext_det_ml",
             "dbl_ml", "pe_ext", "pe_ext_ml", "pe_pnt_ml", "counts_point", "counts_point_err",
-            "counts_ext", "counts_ext_err", "e_ref", "characterised")
+            "counts_ext", "counts_ext_err", "e_ref", "characterised", "converged")
 
 
 def _table(images, cands, psf: PsfModel, cfg: DetectionConfig) -> Table:
     rows = [c.row for c in cands if c.row["det_ml"] >= cfg.keep_det_ml
             and psf.offaxis(c.row["x"], c.row["y"]) <= cfg.max_offaxis]
-    t = Table({k: np.array([r[k] for r in rows], dtype=bool if k == "characterised" else float)
+    t = Table({k: np.array([r[k] for r in rows], dtype=bool if k in ("characterised", "converged") else float)
                for k in _COLUMNS})
     t.add_column(np.arange(len(t), dtype=np.int64), name="cand_id", index=0)
     ix = np.clip(np.round(t["x"]).astype(int), 0, images.counts.shape[1] - 1)
@@ -147,6 +147,7 @@ def _table(images, cands, psf: PsfModel, cfg: DetectionConfig) -> Table:
     for name in ("C1", "C2", "AC"):
         flags[name] = flags[name] & ~masked
     t.meta["MASKAREA"] = float(mask.sum() * (psf.pixel / 60.0) ** 2)
+    t.meta["NUNCONV"] = int(np.sum(~np.asarray(t["converged"], bool)))
     for name, values in flags.items():
         t[name] = values
     extended = flags["C1"] | flags["C2"]
