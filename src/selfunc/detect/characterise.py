@@ -225,6 +225,7 @@ def _point_pass(images, c, psf, neighbours, beta, half_pt):
 
 def _empty_row():
     return dict(ext=0.0, ext_err=0.0, ext_ml=0.0, ext_det_ml=0.0, dbl_ml=0.0, pe_ext=0.0,
+                pe_ext_err=0.0, pe_counts_ext=0.0, pe_counts_ext_err=0.0,
                 pe_ext_ml=0.0, pe_pnt_ml=0.0, counts_ext=0.0, counts_ext_err=0.0,
                 characterised=False)
 
@@ -261,7 +262,9 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
                                      reach + abs(f_ext["x"] - f_pt["x"]) + abs(f_ext["y"] - f_pt["y"]))
         row.update(dbl_ml=max(f_pt.cstat - f_dbl.cstat, 0.0),
                    pe_ext_ml=max(f_pt.cstat - f_pe.cstat, 0.0),
-                   pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix)
+                   pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix,
+                   pe_ext_err=f_pe.error("rc") * pix, pe_counts_ext=f_pe["a_ext"],
+                   pe_counts_ext_err=f_pe.error("a_ext"))
     row.update(counts_point=f_pt["a"], counts_point_err=f_pt.error("a"),
                counts_ext=f_ext["a"], counts_ext_err=f_ext.error("a"), e_ref=st.e_ref)
     if ext_ml > 0:
