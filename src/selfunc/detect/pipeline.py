@@ -83,7 +83,8 @@ def _run(images, psf, cfg, timings):
     filtered = wavelet.filter_image(images.counts, images.background, n_scales=cfg.n_scales,
                                     first_scale=cfg.first_scale,
                                     epsilon=cfg.false_detection_rate,
-                                    iterations=cfg.iterations, valid=valid)
+                                    iterations=cfg.iterations, valid=valid,
+                                    method=cfg.threshold_method)
     t1 = time.perf_counter()
     objs = extract(filtered, images.background, cfg, valid)
     theta = psf.offaxis(objs["x"], objs["y"]) if len(objs) else np.array([])
