@@ -205,8 +205,9 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
     reach = cfg.extended_radius / pix
     for k in order:
         c = cands[k]
+        near_dropped = any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped)
         if (c.row is not None and c.row["ext_ml"] >= cfg.secondary_ext_ml
-                and (k in absorbed or any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped))):
+                and (k in absorbed or near_dropped)):
             _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
     return cands
 
