@@ -491,10 +491,15 @@ class DetectionConfig(Frozen):
     first_scale: int = Field(default=2, ge=1)
     false_detection_rate: float = Field(default=1e-3, gt=0, lt=0.5)
     iterations: int = Field(default=6, ge=1)
-    sep_threshold: float = Field(default=0.05, gt=0)
+    #: How the per-scale wavelet thresholds are calibrated (selfunc.detect.wavelet).
+    threshold_method: Literal["monte_carlo", "cornish_fisher"] = "monte_carlo"
+    #: Extraction threshold on the filtered image, in units of the local background
+    #: counts per pixel (so that a source's footprint, hence blending, does not grow
+    #: with exposure; see :func:`selfunc.detect.pipeline.extract`).
+    extract_threshold: float = Field(default=1.0, gt=0)
     sep_minarea: int = Field(default=10, ge=1)
     deblend_nthresh: int = Field(default=32, ge=1)
-    deblend_cont: float = Field(default=0.1, ge=0, le=1)
+    deblend_cont: float = Field(default=0.01, ge=0, le=1)
     max_offaxis: Arcmin = Field(default=13.0, gt=0)
     point_radius: Arcsec = Field(default=35.0, gt=0)
     extended_radius: Arcsec = Field(default=120.0, gt=0)
@@ -504,6 +509,10 @@ class DetectionConfig(Frozen):
     keep_det_ml: float = Field(default=6.0, ge=0)
     beta: float = Field(default=2 / 3, gt=0.5)
     truncation: float = Field(default=10.0, gt=1)
+    #: Around a point source, candidates where its model exceeds this many times the
+    #: background cannot be extended (C1/C2/AC); the masked area is reported
+    #: (:mod:`selfunc.detect.bright`).
+    bright_mask_level: float = Field(default=10.0, gt=0)
     c1_ext: Arcsec = 5.0
     c1_ext_ml: float = 33.0
     c1_ext_det_ml: float = 32.0

@@ -39,6 +39,7 @@ from selfunc.config.models import DetectionConfig
 from selfunc.detect import likelihood as lk
 from selfunc.detect.mge import beta_mge
 from selfunc.detect.psfmodel import PsfModel
+from selfunc.detect.stamps import mixture_image
 
 __all__ = ["Candidate", "characterise"]
 
@@ -96,6 +97,44 @@ class _Neighbours:
         return np.maximum(out, 0.0)
 
 
+#: A neighbour's model is drawn out to where it falls below this fraction of the local
+#: background per pixel (or to the image edge), not only on its fitting stamp.
+WING_FRACTION = 0.01
+
+
+def _wide_model(images, st, fit):
+    """The fitted source's counts over the region where they matter, with its origin.
+
+    The King wings are heavy (~10 % of a point source's counts beyond 1′, xray/psf.py):
+    drawn on the 35″ fitting stamp alone, a bright source leaves its wings in the
+    "background" of every fainter candidate around it, where they look like extended
+    emission (35 spurious C1 around one 5×10⁻¹¹ star, issue 14). The model is therefore
+    drawn, with the exposure map, out to the radius where it falls below WING_FRACTION
+    of the local background.
+    """
+    if fit.model == "extended":
+        w = st._ext_w
+        sig = np.sqrt(st._ext_s_psf**2 + (fit["rc"] * st._ext_s_beta) ** 2)
+    else:
+        w, sig = st.psf.weights, st.psf.sigma
+    a = fit["a"]
+    x, y = fit["x"] + st.x0, fit["y"] + st.y0
+    b = float(np.median(st.background[st.mask])) if st.mask.any() else 0.0
+    ny, nx = images.counts.shape
+    r = np.arange(0, max(nx, ny) + 1.0, 4.0)
+    dens = a * np.sum(w / (2 * np.pi * sig**2) * np.exp(-0.5 * (r[:, None] / sig) ** 2), axis=1)
+    below = np.nonzero(dens < WING_FRACTION * max(b, 1e-6))[0]
+    half = int(r[below[0]]) if below.size else int(r[-1])
+    half = max(half, max(st.counts.shape) // 2)
+    xa, ya = max(int(round(x)) - half, 0), max(int(round(y)) - half, 0)
+    xb, yb = min(int(round(x)) + half + 1, nx), min(int(round(y)) + half + 1, ny)
+    if (xa, ya) == (st.x0, st.y0) and (yb - ya, xb - xa) == st.counts.shape:
+        return fit.image, (st.x0, st.y0)
+    erel = images.exposure[ya:yb, xa:xb] / st.e_ref
+    img = a * erel * mixture_image(w, sig, x - xa, y - ya, (yb - ya, xb - xa))
+    return img, (xa, ya)
+
+
 def _stamp(images, cand, half, neighbours, psf_mge, beta):
     counts, xa, ya = _cut(images.counts, cand.x, cand.y, half)
     shape = counts.shape
@@ -123,18 +162,36 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
             continue
         f = lk.fit_point(st, c.x - st.x0, c.y - st.y0, max(c.flux, 1.0))
         c.x, c.y = f["x"] + st.x0, f["y"] + st.y0
-        neighbours.set(c, f.image, (st.x0, st.y0))
+        neighbours.set(c, *_wide_model(images, st, f))
         c.row = dict(counts_point=f["a"])
 
     # Pass 2: point fits again with every neighbour modelled, then the other models for
-    # significant candidates.
-    for k in order:
+    # significant candidates. A candidate found extended first takes back the photons of
+    # the fainter candidates inside its extent (their pass-1 point models are removed and
+    # it is fitted again): the extraction cuts a diffuse cluster into fragments, and with
+    # the fragments' point models in its background the β-model would see only what they
+    # leave. The fragments are fitted afterwards against the cluster's model; those that
+    # are only cluster photons then explain nothing and are dropped below, while real
+    # point sources keep their significance and the cluster is fitted once more with them.
+    absorbed: set[int] = set()
+    for rank, k in enumerate(order):
         c = cands[k]
         if c.row is None:
             continue
         _point_pass(images, c, psf, neighbours, beta, half_pt)
-        if c.row["det_ml"] >= cfg.characterise_det_ml:
-            _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
+        if c.row["det_ml"] < cfg.characterise_det_ml:
+            continue
+        _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
+        if c.row["ext_ml"] >= cfg.secondary_ext_ml and c.row["ext"] > cfg.c2_ext:
+            reach_k = max(2.0 * c.row["ext"] / pix, half_pt)
+            inside = [j for j in order[rank + 1:] if cands[j].row is not None
+                      and cands[j].model is not None
+                      and np.hypot(cands[j].x - c.x, cands[j].y - c.y) < reach_k]
+            if inside:
+                for j in inside:
+                    neighbours.remove(cands[j])
+                absorbed.add(k)
+                _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
 
     # Candidates that no longer explain anything once their neighbours are modelled (the
     # fragments of a cluster split by the extraction) are dropped; extended sources whose
@@ -148,8 +205,9 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
     reach = cfg.extended_radius / pix
     for k in order:
         c = cands[k]
+        near_dropped = any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped)
         if (c.row is not None and c.row["ext_ml"] >= cfg.secondary_ext_ml
-                and any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped)):
+                and (k in absorbed or near_dropped)):
             _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
     return cands
 
@@ -159,15 +217,16 @@ def _point_pass(images, c, psf, neighbours, beta, half_pt):
     st = _stamp(images, c, half_pt, neighbours, pm, beta)
     f = lk.fit_point(st, c.x - st.x0, c.y - st.y0, max(c.row["counts_point"], 1.0))
     c.x, c.y = f["x"] + st.x0, f["y"] + st.y0
-    neighbours.set(c, f.image, (st.x0, st.y0))
+    neighbours.set(c, *_wide_model(images, st, f))
     c.row = _empty_row()
     c.row.update(det_ml=st.c_background - f.cstat, x=c.x, y=c.y, x_err=f.error("x"),
                  y_err=f.error("y"), counts_point=f["a"], counts_point_err=f.error("a"),
-                 e_ref=st.e_ref)
+                 e_ref=st.e_ref, converged=f.success)
 
 
 def _empty_row():
     return dict(ext=0.0, ext_err=0.0, ext_ml=0.0, ext_det_ml=0.0, dbl_ml=0.0, pe_ext=0.0,
+                pe_ext_err=0.0, pe_counts_ext=0.0, pe_counts_ext_err=0.0,
                 pe_ext_ml=0.0, pe_pnt_ml=0.0, counts_ext=0.0, counts_ext_err=0.0,
                 characterised=False)
 
@@ -181,13 +240,17 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
     x, y = c.x - st.x0, c.y - st.y0
     c_bkg = st.c_background
     f_pt = lk.fit_point(st, x, y, row["counts_point"])
-    f_ext = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], rc0, rc_max)
+    # The β-model centre stays within half the point radius of the point fit (17.5″ by
+    # default): unbounded, it ran to the stamp edge after background excesses, dragging
+    # the candidate 40″ away with an EXT of ~90″ (issue 14).
+    reach = 0.5 * half_pt
+    f_ext = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], rc0, rc_max, reach)
     if f_ext.cstat > f_pt.cstat:  # a second start near the point-source limit
-        alt = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], 0.5, rc_max)
+        alt = lk.fit_extended(st, f_pt["x"], f_pt["y"], f_pt["a"], 0.5, rc_max, reach)
         f_ext = alt if alt.cstat < f_ext.cstat else f_ext
     ext_ml = max(f_pt.cstat - f_ext.cstat, 0.0)
     row.update(characterised=True, det_ml=c_bkg - f_pt.cstat, ext_det_ml=c_bkg - f_ext.cstat,
-               ext_ml=ext_ml)
+               ext_ml=ext_ml, converged=bool(f_pt.success and f_ext.success))
     if ext_ml >= cfg.secondary_ext_ml:
         # Only a source that a single point does not describe can be a pair or an AC
         # cluster; the two extra models are fitted for those alone.
@@ -196,10 +259,13 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
         f_dbl = lk.fit_double(st, f_pt["x"] + dx, f_pt["y"] + dy, 0.5 * f_pt["a"],
                               f_pt["x"] - dx, f_pt["y"] - dy, 0.5 * f_pt["a"])
         f_pe = lk.fit_point_extended(st, f_ext["x"], f_ext["y"], 0.1 * f_ext["a"],
-                                     0.9 * f_ext["a"], max(f_ext["rc"], 1.0), rc_max)
+                                     0.9 * f_ext["a"], max(f_ext["rc"], 1.0), rc_max,
+                                     reach + abs(f_ext["x"] - f_pt["x"]) + abs(f_ext["y"] - f_pt["y"]))
         row.update(dbl_ml=max(f_pt.cstat - f_dbl.cstat, 0.0),
                    pe_ext_ml=max(f_pt.cstat - f_pe.cstat, 0.0),
-                   pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix)
+                   pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix,
+                   pe_ext_err=f_pe.error("rc") * pix, pe_counts_ext=f_pe["a_ext"],
+                   pe_counts_ext_err=f_pe.error("a_ext"))
     row.update(counts_point=f_pt["a"], counts_point_err=f_pt.error("a"),
                counts_ext=f_ext["a"], counts_ext_err=f_ext.error("a"), e_ref=st.e_ref)
     if ext_ml > 0:
@@ -208,4 +274,4 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
     best = f_ext if extended else f_pt
     c.x, c.y = best["x"] + st.x0, best["y"] + st.y0
     row.update(x=c.x, y=c.y, x_err=best.error("x"), y_err=best.error("y"))
-    neighbours.set(c, best.image, (st.x0, st.y0))
+    neighbours.set(c, *_wide_model(images, st, best))

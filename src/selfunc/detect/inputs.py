@@ -52,37 +52,51 @@ def _image_hdu(path: Path, extname: str | None):
     raise SelfuncError(f"{path}: no 2-D image HDU" + (f" named {extname}" if extname else ""))
 
 
-def estimate_background(counts: np.ndarray, exposure: np.ndarray, box: int = 64) -> np.ndarray:
-    """Background counts per pixel ∝ exposure, from the counts with sources clipped.
+def estimate_background(counts: np.ndarray, exposure: np.ndarray, box: int = 64,
+                        block: int = 4) -> np.ndarray:
+    """Background counts per pixel ∝ exposure, from the counts with sources masked.
 
-    The background rate per unit exposure is the sigma-clipped mean of counts / exposure in
-    boxes of ``box`` pixels (three 3σ clipping passes against the box's Poisson mean),
-    interpolated bilinearly, times the exposure map. A simple stand-in where no
-    background map exists; XMM pipeline maps (esplinemap) are better when available.
+    The counts and exposure are summed in blocks of ``block``² pixels (≳ 1 count each at
+    10 ks, so that a Poisson cut means something: on single pixels of 0.07 counts a 3σ
+    cut only removes pixels with ≥ 4 counts and leaves the wings of every source, which
+    biased the estimate by +25 % with 5 sources and +85 % with 20 in 10′ × 10′). In each
+    box of ``box`` pixels, blocks above μ + 3√μ + 1 (μ the box's rate × the block's
+    exposure) are masked with the blocks within two of them (source wings, ±20″), five times;
+    the box's rate is Σn/Σe over the rest, interpolated bilinearly and multiplied by the
+    exposure map. A stand-in where no background map exists; XMM pipeline maps
+    (esplinemap) are better when available.
     """
     from scipy import ndimage
 
     ny, nx = counts.shape
-    gy, gx = -(-ny // box), -(-nx // box)
+    by, bx = -(-ny // block), -(-nx // block)
+    pad = ((0, by * block - ny), (0, bx * block - nx))
+    good = exposure > 0.5 * np.max(exposure)
+    nb = np.pad(np.where(good, counts, 0.0), pad).reshape(by, block, bx, block).sum(axis=(1, 3))
+    eb = np.pad(np.where(good, exposure, 0.0), pad).reshape(by, block, bx, block).sum(axis=(1, 3))
+    per = max(box // block, 1)
+    gy, gx = -(-by // per), -(-bx // per)
     rate = np.full((gy, gx), np.nan)
     for i in range(gy):
         for j in range(gx):
-            n = counts[i * box:(i + 1) * box, j * box:(j + 1) * box].astype(float)
-            e = exposure[i * box:(i + 1) * box, j * box:(j + 1) * box]
-            ok = e > 0.5 * np.max(exposure)
-            for _ in range(3):
-                if ok.sum() < 10:
+            n = nb[i * per:(i + 1) * per, j * per:(j + 1) * per]
+            e = eb[i * per:(i + 1) * per, j * per:(j + 1) * per]
+            ok = e > 0.5 * block**2 * np.max(exposure)
+            use = ok.copy()
+            for _ in range(5):
+                if use.sum() < 10:
                     break
-                r = n[ok].sum() / e[ok].sum()
-                mu = r * e
-                ok &= n <= mu + 3 * np.sqrt(np.maximum(mu, 1.0))
-            if ok.sum() >= 10:
-                rate[i, j] = n[ok].sum() / e[ok].sum()
+                mu = n[use].sum() / e[use].sum() * e
+                hot = ok & (n > mu + 3 * np.sqrt(mu) + 1)
+                use = ok & ~ndimage.binary_dilation(hot, np.ones((5, 5), bool))
+            if use.sum() >= 10:
+                rate[i, j] = n[use].sum() / e[use].sum()
     if np.all(np.isnan(rate)):
         raise SelfuncError("cannot estimate a background: no well-exposed region")
     rate = np.where(np.isnan(rate), np.nanmedian(rate), rate)
-    yy = (np.arange(ny) + 0.5) / box - 0.5
-    xx = (np.arange(nx) + 0.5) / box - 0.5
+    step = per * block
+    yy = (np.arange(ny) + 0.5) / step - 0.5
+    xx = (np.arange(nx) + 0.5) / step - 0.5
     grid = ndimage.map_coordinates(rate, np.meshgrid(yy, xx, indexing="ij"), order=1, mode="nearest")
     return grid * exposure
 
@@ -127,8 +141,18 @@ def read_images(counts_path, exposure_path=None, background_path=None, *,
         camera = INSTRUMENTS.get(str(hc.header.get("INSTRUME", header.get("INSTRUME", ""))).strip())
     cameras = (camera,) if camera else ("pn", "mos1", "mos2")
     axis = _optical_axis(header, hc.header, wcs, counts.shape)
+    # Our own files hold each camera's exposure map: with them the PSF's camera shares are
+    # those the campaign used (from_observation), so that re-detecting a stored pointing
+    # reproduces its catalogue; without them the shares are the ECF weights alone, which
+    # moved DET_ML by up to 10 and EXT_ML by up to 18 (issue 14).
+    exposures = None
+    if sim and len(cameras) > 1:
+        with fits.open(counts_path) as hdul:
+            names = [f"EXPOSURE_{c.upper()}" for c in cameras]
+            if all(n in hdul for n in names):
+                exposures = tuple(np.asarray(hdul[n].data, float) for n in names)
     psf = PsfModel(cameras=cameras, weights=tuple(instrument.ecf[c].cluster for c in cameras),
-                   energy=energy, pixel=pixel, axis=axis)
+                   energy=energy, pixel=pixel, axis=axis, exposures=exposures)
     return DetectionImages(counts, exposure, background, wcs), psf
 
 

@@ -126,7 +126,7 @@ def _minimise(stamp: Stamp, model_fn, p0, bounds, names, model_name,
     p = np.clip(np.asarray(p0, float), lo, hi)
     c, src, m, gm = evaluate(p)
     lam = 1e-3
-    converged = False
+    converged = False  # stays so when max_iter runs out
     n_eval = 1
     for _ in range(max_iter):
         g = gm @ (1.0 - n / m)
@@ -144,7 +144,8 @@ def _minimise(stamp: Stamp, model_fn, p0, bounds, names, model_name,
             n_eval += 1
             if c_new <= c:
                 improved = True
-                done = c - c_new < tol or np.all(np.abs(trial - p) < 1e-7) or n_eval >= max_eval
+                settled = c - c_new < tol or np.all(np.abs(trial - p) < 1e-7)
+                done = settled or n_eval >= max_eval
                 p, c, src, m, gm = trial, c_new, src_new, m_new, gm_new
                 lam = max(lam / 10.0, 1e-9)
                 break
@@ -152,7 +153,9 @@ def _minimise(stamp: Stamp, model_fn, p0, bounds, names, model_name,
             if n_eval >= max_eval:
                 break
         if not improved or done:
-            converged = improved or lam < 1e6
+            # Converged: the last step changed C by < tol, or no damped step lowers C
+            # (a minimum at this resolution). Not converged: the evaluation budget ran out.
+            converged = settled if improved else n_eval < max_eval
             break
     fisher = (gm / m) @ gm.T
     try:
@@ -174,15 +177,25 @@ def fit_point(stamp: Stamp, x, y, a) -> Fit:
     return _minimise(stamp, model, [x, y, max(a, 1.0)], bounds, ("x", "y", "a"), "point")
 
 
-def fit_extended(stamp: Stamp, x, y, a, rc, rc_max) -> Fit:
+def _centre_bounds(stamp: Stamp, x, y, reach):
+    """Bounds of a centre kept within ``reach`` pixels of (x, y) (and on the stamp)."""
     ny, nx = stamp.counts.shape
+    if reach is None:
+        return [(0, nx - 1), (0, ny - 1)]
+    return [(max(x - reach, 0), min(x + reach, nx - 1)), (max(y - reach, 0), min(y + reach, ny - 1))]
+
+
+def fit_extended(stamp: Stamp, x, y, a, rc, rc_max, reach=None) -> Fit:
+    """β-model ⊗ PSF; with ``reach``, the centre stays within that many pixels of the
+    start (a wide β-model is otherwise free to run to the stamp edge after a background
+    excess, taking the candidate's position with it)."""
 
     def model(p):
         img, gx, gy, gr = stamp.extended_profile(p[0], p[1], p[3], grad=True)
         e = stamp.erel
         return p[2] * e * img, [p[2] * e * gx, p[2] * e * gy, e * img, p[2] * e * gr]
 
-    bounds = [(0, nx - 1), (0, ny - 1), (1e-6, None), (0.05, rc_max)]
+    bounds = _centre_bounds(stamp, x, y, reach) + [(1e-6, None), (0.05, rc_max)]
     return _minimise(stamp, model, [x, y, max(a, 1.0), rc], bounds, ("x", "y", "a", "rc"),
                      "extended")
 
@@ -202,8 +215,7 @@ def fit_double(stamp: Stamp, x1, y1, a1, x2, y2, a2) -> Fit:
                      ("x1", "y1", "a1", "x2", "y2", "a2"), "double", max_eval=80)
 
 
-def fit_point_extended(stamp: Stamp, x, y, a_pt, a_ext, rc, rc_max) -> Fit:
-    ny, nx = stamp.counts.shape
+def fit_point_extended(stamp: Stamp, x, y, a_pt, a_ext, rc, rc_max, reach=None) -> Fit:
 
     def model(p):
         e = stamp.erel
@@ -213,6 +225,6 @@ def fit_point_extended(stamp: Stamp, x, y, a_pt, a_ext, rc, rc_max) -> Fit:
         return src, [e * (p[2] * gxp + p[3] * gxe), e * (p[2] * gyp + p[3] * gye), e * ip,
                      e * ie, p[3] * e * gre]
 
-    bounds = [(0, nx - 1), (0, ny - 1), (1e-6, None), (1e-6, None), (0.05, rc_max)]
+    bounds = _centre_bounds(stamp, x, y, reach) + [(1e-6, None), (1e-6, None), (0.05, rc_max)]
     return _minimise(stamp, model, [x, y, max(a_pt, 1.0), max(a_ext, 1.0), rc], bounds,
                      ("x", "y", "a_pt", "a_ext", "rc"), "point+extended", max_eval=80)

@@ -1,0 +1,193 @@
+"""Fidelity of the detection stage on realistic simulated pointings (issue 14).
+
+N pointings of 10 ks with the mass-function population (configs/population/
+mass_function.toml, X-CLASS survey settings) are simulated, detected and matched to the
+truth. Printed:
+
+* detected C1 clusters: fitted (``rate_cluster``, ``rc_cluster``) / true rate (true = flux × Σ ECF_cluster, the total inside
+  the truncation radius) and EXT / true r_c, medians and 16–84 %, and the pulls
+  (fit − true) / error of rate and core radius, all C1 and those without a central AGN,
+  above 0 and 5×10⁻¹⁴ erg s⁻¹ cm⁻²;
+* spurious extended detections (C1, C2 without a cluster) per pointing, over the field
+  and within 5′ of a bright point source (flux ≥ ``--bright`` erg s⁻¹ cm⁻²), per arcmin²;
+  the masked area around bright sources and the unconverged fits;
+* P1 completeness of true AGN (θ < 10′) against count rate;
+* with ``--depth M``, the number of detections (DET_ML > 15) in M pointings at 10, 20,
+  50 and 100 ks with AGN down to 2.5×10⁻¹⁶ (the catalogue must grow with depth).
+
+    python scripts/validate/detection_fidelity.py [--pointings 100] [--depth 2] [--seed 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+
+import numpy as np
+
+from selfunc.campaign.simulate import simulate_pointing
+from selfunc.config import configs_dir, load_campaign, load_toml
+from selfunc.config.models import PopulationConfig, SurveyConfig
+from selfunc.detect import run
+from selfunc.detect.inputs import from_observation
+from selfunc.match import crossmatch
+from selfunc.pointing import draw_pointings
+
+AREA_5 = np.pi * 5.0**2  # arcmin², a 5′ disc
+
+
+def campaign(exposure: float, agn_flux_min: float | None = None):
+    cfg = load_campaign(configs_dir() / "campaign" / "quickstart.toml")
+    pop = PopulationConfig.model_validate(load_toml(configs_dir() / "population" / "mass_function.toml"))
+    if agn_flux_min is not None:
+        pop = pop.model_copy(update={"agn": pop.agn.model_copy(update={"flux_min": agn_flux_min})})
+    survey = SurveyConfig.model_validate({**cfg.survey.model_dump(), "exposures": [exposure],
+                                          "exposure_weights": [1.0]})
+    return cfg.model_copy(update={"population": pop, "survey": survey})
+
+
+def detect(spec, cfg):
+    truth, obs = simulate_pointing(spec, cfg)
+    images, psf = from_observation(obs, cfg.instrument)
+    t0 = time.perf_counter()
+    cat = run(images, psf, cfg.detection)
+    dt = time.perf_counter() - t0
+    cand, truth = crossmatch(cat, truth, obs.pixel)
+    return cand, truth, dt
+
+
+def _q(v):
+    v = np.asarray(v, float)
+    if not v.size:
+        return "n/a"
+    return f"{np.median(v):.3f} (16-84 %: {np.percentile(v, 16):.2f}-{np.percentile(v, 84):.2f})"
+
+
+def _pull(v):
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    return f"{v.mean():+.2f} ± {v.std():.2f} (n={v.size})" if v.size else "n/a"
+
+
+def fidelity(n: int, seed: int, bright: float) -> None:
+    cfg = campaign(10_000.0)
+    inst, det = cfg.instrument, cfg.detection
+    ecf_cl = sum(inst.ecf[c].cluster for c in inst.cameras)
+    ecf_agn = sum(inst.ecf[c].agn for c in inst.cameras)
+    pix_area = (inst.pixel_size / 60.0) ** 2
+    cl, agn = [], []
+    n_spur = n_spur_near = n_spur_c1 = 0
+    area_near = masked = 0.0
+    n_unconv = n_cand = 0
+    times = []
+    for spec in draw_pointings(cfg.survey, n, seed=seed):
+        cand, truth, dt = detect(spec, cfg)
+        times.append(dt)
+        masked += cand.meta.get("MASKAREA", 0.0)
+        n_unconv += int(np.sum(~np.asarray(cand["converged"], bool)))
+        n_cand += len(cand)
+        by_id = {int(c["cand_id"]): c for c in cand}
+        kind, group = np.asarray(truth["kind"]).astype(str), np.asarray(truth["group"])
+        for r in truth:
+            m = by_id.get(int(r["match"]))
+            if r["kind"] == "cluster" and m is not None and m["C1"]:
+                cagn = bool(np.any((kind == "central_agn") & (group == r["group"])))
+                rt = r["flux"] * ecf_cl
+                cl.append((r["flux"], rt, m["rate_cluster"], m["rate_cluster_err"], r["core_radius"],
+                           m["rc_cluster"], m["rc_cluster_err"], cagn))
+            if r["kind"] == "agn" and r["offaxis"] < 10:
+                agn.append((r["flux"] * ecf_agn, m is not None and bool(m["P1"])))
+        # Spurious extended: C1/C2 that are not a cluster (no truth, or a point source).
+        spur = np.asarray((cand["C1"] | cand["C2"]) & ~cand["is_cluster"], bool)
+        n_spur += int(spur.sum())
+        n_spur_c1 += int(np.sum(spur & np.asarray(cand["C1"], bool)))
+        bsel = np.isin(kind, ["agn", "star"]) & (np.asarray(truth["flux"]) >= bright) \
+            & (np.asarray(truth["offaxis"]) < det.max_offaxis)
+        if bsel.any():
+            bx, by = np.asarray(truth["x"])[bsel], np.asarray(truth["y"])[bsel]
+            d = np.hypot(np.asarray(cand["x"])[:, None] - bx[None, :],
+                         np.asarray(cand["y"])[:, None] - by[None, :]) * inst.pixel_size / 60
+            n_spur_near += int(np.sum(spur & np.any(d <= 5.0, axis=1)))
+            area_near += _disc_area(bx, by, inst, det.max_offaxis, pix_area)
+    field_area = n * np.pi * det.max_offaxis**2
+    print(f"{n} pointings of 10 ks (mass-function population, seed {seed}); detection "
+          f"{np.median(times):.2f} s per pointing (median)")
+    print(f"candidates {n_cand / n:.1f} per pointing; unconverged fits {n_unconv} "
+          f"({100 * n_unconv / max(n_cand, 1):.2f} %); masked around bright sources "
+          f"{masked / n:.2f} arcmin² per pointing")
+    a = np.array(cl, dtype=object).reshape(-1, 8)
+    if len(a):
+        flux, rt, rate, rerr, rc, ext, eerr, cagn = (np.array(a[:, k], dtype=float) for k in range(8))
+        cagn = cagn.astype(bool)
+        for label, sel in (("all C1", np.ones(len(a), bool)), ("C1 without central AGN", ~cagn)):
+            for lo in (0.0, 5e-14):
+                s = sel & (flux > lo)
+                print(f"{label}, flux > {lo:.0e}: n={s.sum()}")
+                print(f"   fitted/true rate {_q(rate[s] / rt[s])}   EXT/r_c {_q(ext[s] / rc[s])}")
+                print(f"   pulls: rate {_pull((rate[s] - rt[s]) / rerr[s])}   r_c "
+                      f"{_pull((ext[s] - rc[s]) / eerr[s])}")
+    print(f"spurious extended (C1+C2 not a cluster): {n_spur / n:.3f} per pointing "
+          f"({n_spur_c1 / n:.3f} C1); field rate {n_spur / field_area * AREA_5:.3f} per 5′ disc")
+    if area_near > 0:
+        print(f"   within 5′ of a point source ≥ {bright:.0e}: {n_spur_near} in {area_near:.0f} arcmin² "
+              f"-> {n_spur_near / area_near * AREA_5:.3f} per 5′ disc")
+    else:
+        print(f"   no point source ≥ {bright:.0e} in these pointings")
+    r = np.array(agn, dtype=float).reshape(-1, 2)
+    print("P1 completeness of true AGN (θ < 10′) against rate (counts/s, Σ cameras):")
+    for lo, hi in ((0.002, 0.004), (0.004, 0.006), (0.006, 0.01), (0.01, 0.03), (0.03, 1.0)):
+        s = (r[:, 0] >= lo) & (r[:, 0] < hi)
+        if s.any():
+            print(f"   {lo:.3f}-{hi:.3f}: {r[s, 1].mean():.3f} (n={s.sum()})")
+    s = r[:, 0] >= 0.006
+    print(f"   ≥ 0.006: {r[s, 1].mean():.3f} (n={s.sum()})")
+
+
+def _disc_area(bx, by, inst, max_offaxis, pix_area):
+    """Area (arcmin²) within 5′ of any of the sources and within the analysis radius."""
+    n = inst.npix
+    yy, xx = np.mgrid[:n, :n]
+    c = (n - 1) / 2
+    inside = np.hypot(xx - c, yy - c) * inst.pixel_size / 60 <= max_offaxis
+    near = np.zeros((n, n), bool)
+    for x, y in zip(bx, by):
+        near |= np.hypot(xx - x, yy - y) * inst.pixel_size / 60 <= 5.0
+    return float(np.sum(near & inside) * pix_area)
+
+
+def depth(m: int, seed: int) -> None:
+    print(f"sources against depth ({m} pointings, AGN down to 2.5e-16):")
+    for t in (10e3, 20e3, 50e3, 100e3):
+        cfg = campaign(t, 2.5e-16)
+        n_det, n_true = [], []
+        for spec in draw_pointings(cfg.survey, m, seed=seed):
+            cand, truth, _ = detect(dataclasses.replace(spec, exposure=t), cfg)
+            n_det.append(int(np.sum(cand["det_ml"] > 15)))
+            sel = np.isin(np.asarray(truth["kind"]).astype(str), ["agn", "star"]) \
+                & (np.asarray(truth["offaxis"]) < 12) & (np.asarray(truth["counts_expected"]) > 100)
+            good = set(np.asarray(cand["cand_id"])[np.asarray(cand["det_ml"]) > 15].tolist())
+            n_true.append((int(sum(mm in good for mm in truth["match"][sel])), int(sel.sum())))
+        found = sum(f for f, _ in n_true) / max(sum(s for _, s in n_true), 1)
+        print(f"   {t / 1e3:4.0f} ks: DET_ML > 15 per pointing {np.mean(n_det):.1f}; true point "
+              f"sources > 100 counts found {100 * found:.1f} % (n={sum(s for _, s in n_true)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pointings", type=int, default=100)
+    ap.add_argument("--depth", type=int, default=2, help="pointings per depth (0: skip)")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--bright", type=float, default=1e-12,
+                    help="flux of the point sources whose 5' surroundings are counted")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    if args.pointings:
+        fidelity(args.pointings, args.seed, args.bright)
+    if args.depth:
+        depth(args.depth, args.seed)
+    print(f"total {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
