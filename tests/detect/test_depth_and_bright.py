@@ -12,7 +12,7 @@ from selfunc.detect import run
 from selfunc.detect.inputs import from_observation
 from selfunc.match import crossmatch
 from selfunc.pointing import draw_pointings, rng_for
-from selfunc.sky import draw
+from selfunc.sky.draw import draw
 from selfunc.xray import observe
 
 
