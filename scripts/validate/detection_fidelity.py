@@ -4,7 +4,7 @@ N pointings of 10 ks with the mass-function population (configs/population/
 mass_function.toml, X-CLASS survey settings) are simulated, detected and matched to the
 truth. Printed:
 
-* detected C1 clusters: fitted (``rate_cluster``, ``rc_cluster``) / true rate (true = flux × Σ ECF_cluster, the total inside
+* detected C1 clusters: fitted (``rate_cluster``, ``rc_cluster``) / true rate (true = flux × the source's own ECF (truth column ``ecf``), the total inside
   the truncation radius) and EXT / true r_c, medians and 16–84 %, and the pulls
   (fit − true) / error of rate and core radius, all C1 and those without a central AGN,
   above 0 and 5×10⁻¹⁴ erg s⁻¹ cm⁻²;
@@ -73,8 +73,8 @@ def _pull(v):
 def fidelity(n: int, seed: int, bright: float) -> None:
     cfg = campaign(10_000.0)
     inst, det = cfg.instrument, cfg.detection
-    ecf_cl = sum(inst.ecf[c].cluster for c in inst.cameras)
-    ecf_agn = sum(inst.ecf[c].agn for c in inst.cameras)
+    # True rates use each source's own ECF (truth column ``ecf``: its spectrum and the
+    # pointing's N_H, pn+MOS1+MOS2 on axis), the ECF the simulator counted with.
     pix_area = (inst.pixel_size / 60.0) ** 2
     cl, agn = [], []
     n_spur = n_spur_near = n_spur_c1 = 0
@@ -93,11 +93,11 @@ def fidelity(n: int, seed: int, bright: float) -> None:
             m = by_id.get(int(r["match"]))
             if r["kind"] == "cluster" and m is not None and m["C1"]:
                 cagn = bool(np.any((kind == "central_agn") & (group == r["group"])))
-                rt = r["flux"] * ecf_cl
+                rt = r["flux"] * r["ecf"]
                 cl.append((r["flux"], rt, m["rate_cluster"], m["rate_cluster_err"], r["core_radius"],
                            m["rc_cluster"], m["rc_cluster_err"], cagn))
             if r["kind"] == "agn" and r["offaxis"] < 10:
-                agn.append((r["flux"] * ecf_agn, m is not None and bool(m["P1"])))
+                agn.append((r["flux"] * r["ecf"], m is not None and bool(m["P1"])))
         # Spurious extended: C1/C2 that are not a cluster (no truth, or a point source).
         spur = np.asarray((cand["C1"] | cand["C2"]) & ~cand["is_cluster"], bool)
         n_spur += int(spur.sum())
