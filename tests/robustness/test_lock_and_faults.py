@@ -182,3 +182,23 @@ def test_a_read_only_place_is_one_line(in_tmp, read_only, argv, needle):
     (in_tmp / "export.csv").write_text("x\n")
     argv = [a.replace("{ro}", str(read_only)) for a in argv]
     assert_one_line_error(run_cli(argv), str(read_only), needle)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule, missing", [("C1 and p_clustr > 0.5", "p_clustr")])
+def test_a_rule_naming_a_missing_column_stops_after_the_first_pointing(tmp_path, capsys, rule, missing):
+    """A typo in campaign.selection is found on the first finished pointing, not after all
+    of them; the failed start leaves no folder behind."""
+    from selfunc.cli import main as cli_main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'instrument = "epic"\nsurvey = "xclass"\npopulation = "grid"\n'
+                   f'detection = "xamin"\n[campaign]\nname = "t"\nseed = 1\nn_pointings = 6\n'
+                   f'selection = "{rule}"\nstages = ["sky", "xray", "detect", "fit"]\n')
+    out = tmp_path / "o"
+    assert cli_main(["simulate", str(cfg), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    line = [x for x in err if x.startswith("selfunc")]
+    assert len(line) == 1 and "campaign.selection" in line[0] and f"'{missing}'" in line[0]
+    assert "Traceback" not in "\n".join(err)
+    assert not out.exists()

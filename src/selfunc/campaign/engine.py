@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import sys
+import shutil
 import time
 from pathlib import Path
 
@@ -162,6 +163,34 @@ def check_stages(cfg: CampaignConfig) -> None:
                                "the 'optical' stage")
 
 
+def _rules(cfg: CampaignConfig) -> list[tuple[str, str]]:
+    """(config key, rule) of every selection rule the campaign applies to candidates."""
+    rules = []
+    if "fit" in cfg.campaign.stages:
+        rules.append(("campaign.selection", cfg.campaign.selection))
+    if cfg.inject is None and ("stamps" in cfg.campaign.stages or "cnn" in cfg.campaign.stages):
+        rules.append(("cnn.screen", cfg.cnn.screen))
+    return rules
+
+
+def check_rule_columns(cfg: CampaignConfig, candidates: Path) -> None:
+    """Refuse a rule naming a column that a pointing's candidate table lacks: checked on the
+    first pointing that finishes (the columns depend on the stages and the CNN model), so a
+    typo costs one pointing, not the campaign."""
+    from astropy.io import fits
+
+    with fits.open(candidates, memmap=False) as hdul:
+        have = set(hdul[1].columns.names)
+    for key, rule in _rules(cfg):
+        # the merged catalogue that the fit reads adds 'pointing'
+        have_here = have | {"pointing"} if key == "campaign.selection" else have
+        missing = [c for c in Selection.from_string(rule).columns if c not in have_here]
+        if missing:
+            raise SelfuncError(
+                f"key '{key}' = {rule!r}: no candidate column '{missing[0]}' (the candidates "
+                f"of this campaign have {', '.join(sorted(have))})")
+
+
 def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
                  scheduler: str | None = None, force: bool = False, stream=None) -> dict:
     """Run every pointing not yet done, then merge the catalogues. Returns a summary."""
@@ -187,6 +216,7 @@ def run_campaign(cfg: CampaignConfig, out, *, workers: int | None = None,
     finally:
         lock.release()
         if failure is not None and not _any_done(out):  # a failed start leaves it as it was
+            _remove_stale_temporaries(out)  # of pointings stopped part-way
             keep = set(before)
             if "campaign.log" in str(failure):  # the message sends the user there
                 keep.add("campaign.log")
@@ -230,6 +260,7 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
         tasks = {i: (run_injection, i) for i in ids}
         rows = injection_rows(cfg)
     specs = list(tasks)
+    had_done = _any_done(out)
     todo = [i for i in specs if force or not is_done(out, i)]
     log.info("campaign %s: %d pointings, %d to do", cfg.campaign.name, len(specs), len(todo))
     summary = {"total": len(specs), "run": len(todo), "failed": [], "seconds": {}}
@@ -238,6 +269,7 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
         from distributed import as_completed
 
         client, cluster = _client(workers, scheduler)
+        discard = False  # set when the first pointing shows a rule naming a missing column
         try:
             n_workers = len(client.scheduler_info()["workers"])
             stream.write(f"{len(todo)} of {len(specs)} pointings to run on {n_workers} Dask "
@@ -245,6 +277,7 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
             futures = {client.submit(tasks[i][0], tasks[i][1], cfg, str(out),
                                      key=f"pointing-{i}", pure=False): i for i in todo}
             bar = Progress(len(todo), stream)
+            checked = False
             for fut in as_completed(futures):
                 pid = futures[fut]
                 try:
@@ -262,6 +295,15 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
                     summary.setdefault("first_error", f"pointing {pid}: {exc!r}"[:300])
                     bar.update(f"pointing {pid} FAILED")
                     continue
+                cand_file = pointing_dir(out, pid) / "candidates.fits"
+                if not checked and cand_file.is_file():
+                    checked = True
+                    try:
+                        check_rule_columns(cfg, cand_file)
+                    except SelfuncError:
+                        client.cancel(list(futures))
+                        discard = not had_done  # a failed start: keep nothing of this run
+                        raise
                 for k, v in rec["seconds"].items():
                     summary["seconds"][k] = summary["seconds"].get(k, 0.0) + v
                 log.info("pointing %d done in %.2f s: %s", pid, sum(rec["seconds"].values()),
@@ -271,6 +313,9 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
             client.close()
             if cluster is not None:
                 cluster.close()
+            if discard:  # the workers are gone: nothing writes any more
+                for i in todo:
+                    shutil.rmtree(pointing_dir(out, i), ignore_errors=True)
     summary["wall"] = time.perf_counter() - t0
     if summary["failed"]:
         raise SelfuncError(f"{len(summary['failed'])} pointing(s) failed "
