@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from selfunc.atomic import save_figure
 from selfunc.config.load import configs_dir, load_toml, resolve_preset
 from selfunc.config.models import PopulationConfig
 from selfunc.sky import xxl
@@ -100,9 +101,7 @@ def _plot(cl, a, sim_h, ref_h, scale, ref):
             title="redshift distribution")
     ax2.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(a.plot + ".tmp.png", dpi=110)
-    import os
-    os.replace(a.plot + ".tmp.png", a.plot)
+    save_figure(fig, a.plot, dpi=110)
 
 
 if __name__ == "__main__":

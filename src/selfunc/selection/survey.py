@@ -23,7 +23,6 @@ columns LOG10_M500, M500 [solMass], Z, P_MEDIAN, P_Q16, P_Q84) or a plain HDF5 f
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import astropy.units as u
@@ -33,6 +32,7 @@ import numpy as np
 from selfunc import scaling
 from selfunc.config.models import Cosmology, ScalingRelations
 from selfunc.errors import SelfuncError
+from selfunc.io import atomic_path
 from selfunc.selection.massz import selection_mz
 
 __all__ = ["SurveySelection", "offaxis_nodes"]
@@ -225,14 +225,14 @@ class SurveySelection:
         t["M500"].unit = u.Msun
         t.meta["COMMENT"] = ["P(selected | M500c, z) of a selfunc survey selection function",
                              "grid: LOG10_M500 varies slowest; bilinear in (LOG10_M500, Z)"]
-        tmp = path.with_name(path.name + ".tmp")
         if path.suffix.lower() in (".fits", ".fit"):
-            t.write(tmp, format="fits", overwrite=True)
+            kw = dict(format="fits")
         elif path.suffix.lower() in (".h5", ".hdf5"):
-            t.write(tmp, format="hdf5", path="massz", serialize_meta=True, overwrite=True)
+            kw = dict(format="hdf5", path="massz", serialize_meta=True)
         else:
             raise SelfuncError(f"{path}: export writes .fits or .h5")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            t.write(tmp, overwrite=True, **kw)
         return path
 
 
