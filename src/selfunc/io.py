@@ -32,3 +32,18 @@ def atomic_path(path: str | Path):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def check_writable_place(start: Path, named: Path, flag: str) -> None:
+    """The nearest existing path at or above ``start`` must be a folder selfunc can write
+    in; else one line naming ``flag`` and the ``named`` output (checked before any work)."""
+    from selfunc.errors import SelfuncError
+
+    anc = Path(start)
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise SelfuncError(f"{flag} {named}: {anc} is a file, expected a folder above it")
+    if not os.access(anc, os.W_OK | os.X_OK):
+        raise SelfuncError(f"{flag} {named}: cannot write in {anc} (read-only or no "
+                           "permission); expected a writable place")

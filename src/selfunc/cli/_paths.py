@@ -8,20 +8,14 @@ import os
 from pathlib import Path
 
 from selfunc.errors import SelfuncError
+from selfunc.io import check_writable_place
 
 __all__ = ["output_folder", "output_file"]
 
 
 def _writable_ancestor(path: Path, flag: str) -> None:
     """The nearest existing ancestor of ``path`` must be a folder selfunc can write to."""
-    anc = path.parent
-    while not anc.exists() and anc != anc.parent:
-        anc = anc.parent
-    if not anc.is_dir():
-        raise SelfuncError(f"{flag} {path}: {anc} is a file, expected a folder above it")
-    if not os.access(anc, os.W_OK | os.X_OK):
-        raise SelfuncError(f"{flag} {path}: cannot write in {anc} (read-only or no "
-                           "permission); expected a writable place")
+    check_writable_place(path.parent, path, flag)
 
 
 def output_folder(path, flag: str = "--out") -> Path:

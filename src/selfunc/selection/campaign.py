@@ -86,6 +86,7 @@ def _check_outputs(out, opts) -> None:
     from pathlib import Path
 
     from selfunc.errors import SelfuncError
+    from selfunc.io import check_writable_place
 
     if out.is_dir():
         raise SelfuncError(f"--out {out}: is a folder, expected an HDF5 file name "
@@ -99,15 +100,7 @@ def _check_outputs(out, opts) -> None:
         raise SelfuncError(f"--out {out}: cannot write in {out.parent} (read-only or no "
                            "permission)")
     if opts.plots:
-        plots = Path(opts.plots)
-        anc = plots
-        while not anc.exists() and anc != anc.parent:
-            anc = anc.parent
-        if not anc.is_dir():
-            raise SelfuncError(f"--plots {plots}: {anc} is a file, expected a folder")
-        if not os.access(anc, os.W_OK | os.X_OK):
-            raise SelfuncError(f"--plots {plots}: cannot write in {anc} (read-only or no "
-                               "permission)")
+        check_writable_place(Path(opts.plots), Path(opts.plots), "--plots")
 
 
 def _model_covariates(sample, names, note):
