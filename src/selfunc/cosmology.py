@@ -5,7 +5,7 @@ The expected number of selected clusters in redshift bin i is
     μ_i = Ω ∫_{z_i}^{z_{i+1}} dz dV_c/(dz dΩ) ∫ dln M  n(M, z | Ω_m, σ_8)  P(selected | M, z),
 
 with n = dn/dln M500c of the colossus mass function (Tinker et al. 2008 by default, as the
-simulator draws its halos: :mod:`selfunc.sky.massfunction`) and P from a survey selection
+simulator draws its halos: :mod:`selfunc.halos`) and P from a survey selection
 function (:class:`selfunc.selection.survey.SurveySelection`, or any callable of (M500, z)
 returning an (n_M, n_z) grid). The likelihood of observed counts n_i is Poisson,
 ln L = Σ n_i ln μ_i − μ_i − ln n_i!.

@@ -12,10 +12,12 @@ Every property is drawn at fixed mass (the form in which survey cosmology analys
 their observables), so the scatter of each is the scatter at fixed M, not chained through
 another relation:
 
-* M–T:  M500c = M_T (T / T_M)^α_MT E(z)^γ_MT gives the mean T at fixed M; ln T scatters by
-  σ_lnT|M.
-* L–M:  L = L_M (M / M_L)^α_LM E(z)^γ_LM, ln L scattering by σ_lnL|M, with L the rest-frame
-  0.5–2 keV luminosity inside R500.
+* M–T:  M500c = M_T (T / T_M)^α_MT E(z)^γ_MT, measured as the mean mass at fixed T
+  (``mt_regression = "M|T"``); the mean T at fixed M follows with the mass function's slope
+  (:func:`temperature_from_mass`); ln T scatters by σ_lnT|M.
+* L–M:  L = L_M (b_X M / M_L)^α_LM E(z)^γ_LM, ln L scattering by σ_lnL|M, with L the rest-frame
+  0.5–2 keV luminosity inside R500 and b_X = ``lm_mass_bias`` the ratio of the calibration's
+  (hydrostatic) masses to true masses.
 * x_c = r_c / R500 log-normal about ``x_c`` with σ_ln x_c.
 * ε_T and ε_L may be correlated (``lm_mt_correlation``); ε_x is independent.
 * R500 from M500 = (4π/3) 500 ρ_c(z) R500³; θ_c = x_c R500 / D_A.
@@ -50,27 +52,45 @@ def astropy_cosmology(cfg: Cosmology = Cosmology()) -> FlatLambdaCDM:
     return FlatLambdaCDM(H0=cfg.H0, Om0=cfg.Om0, Ob0=cfg.Ob0)
 
 
-def temperature_from_mass(m500, z, cosmo, rel: ScalingRelations):
-    """Mean T (keV) of the M–T relation at M500c (M☉)."""
+def temperature_from_mass(m500, z, cosmo, rel: ScalingRelations, *, mf_slope=None):
+    """Geometric-mean T (keV), i.e. exp E[ln T | M], at M500c (M☉).
+
+    With ``rel.mt_regression = "M|T"`` the relation's normalisation is the mean mass at fixed
+    T (as Lieu et al. 2016 fit it). On a mass function dn/dlnM ∝ M^−α, ln T = A + ln M / b + ε
+    (σ_lnT|M) gives E[ln M | T] = b (ln T − A) − α b² σ², so the mean T at fixed M lies
+    below the inverted relation by ln T → ln T − α b σ² [D]; ``mf_slope`` is α at (M, z)
+    (:func:`selfunc.halos.log_slope`). With no scatter, or ``"T|M"``, it is the inversion.
+    """
     ez = cosmo.efunc(z)
-    return rel.mt_pivot * (np.asarray(m500) / (rel.mt_norm * ez ** rel.mt_evolution)) ** (
+    t = rel.mt_pivot * (np.asarray(m500) / (rel.mt_norm * ez ** rel.mt_evolution)) ** (
         1.0 / rel.mt_slope)
+    if rel.mt_regression == "M|T" and rel.mt_scatter > 0:
+        if mf_slope is None:
+            raise ValueError("mt_regression = 'M|T': the mean T at fixed mass needs the mass "
+                             "function's local slope (mf_slope, from selfunc.halos.log_slope)")
+        t = t * np.exp(-np.asarray(mf_slope) * rel.mt_slope * rel.mt_scatter**2)
+    return t
 
 
 def mass_from_temperature(t, z, cosmo, rel: ScalingRelations):
-    """M500c (M☉) of the mean M–T relation at T (keV)."""
+    """Mean M500c (M☉) at T (keV) as the M–T relation's normalisation states it (with
+    ``mt_regression = "M|T"``: the mean mass at fixed T; not the inverse of
+    :func:`temperature_from_mass` when there is scatter)."""
     return rel.mt_norm * (np.asarray(t) / rel.mt_pivot) ** rel.mt_slope * cosmo.efunc(z) ** rel.mt_evolution
 
 
 def luminosity_from_mass(m500, z, cosmo, rel: ScalingRelations):
-    """Mean L (erg/s; rest-frame 0.5–2 keV inside R500) of the L–M relation at M500c (M☉)."""
-    return rel.lm_norm * (np.asarray(m500) / rel.lm_pivot) ** rel.lm_slope * cosmo.efunc(z) ** rel.lm_evolution
+    """Mean L (erg/s; rest-frame 0.5–2 keV inside R500) at true M500c (M☉): the L–M relation
+    evaluated at the calibration's mass scale, ``lm_mass_bias`` × M."""
+    m = rel.lm_mass_bias * np.asarray(m500)
+    return rel.lm_norm * (m / rel.lm_pivot) ** rel.lm_slope * cosmo.efunc(z) ** rel.lm_evolution
 
 
 def mass_from_luminosity(lum, z, cosmo, rel: ScalingRelations):
-    """M500c (M☉) of the mean L–M relation at L (erg/s)."""
-    return rel.lm_pivot * (np.asarray(lum) / (rel.lm_norm * cosmo.efunc(z) ** rel.lm_evolution)) ** (
+    """True M500c (M☉) of the mean L–M relation at L (erg/s)."""
+    m = rel.lm_pivot * (np.asarray(lum) / (rel.lm_norm * cosmo.efunc(z) ** rel.lm_evolution)) ** (
         1.0 / rel.lm_slope)
+    return m / rel.lm_mass_bias
 
 
 def r500_mpc(m500, z, cosmo):
@@ -137,8 +157,9 @@ def _cholesky(cov):
 
 
 def draw_properties(m500, z, cosmo, rel: ScalingRelations, rng: np.random.Generator, *,
-                    beta: float, truncation: float) -> dict:
-    """T, L(<R500), x_c, θ_c and flux of halos (M500c in M☉, z), with correlated scatter.
+                    beta: float, truncation: float, mf_slope=None) -> dict:
+    """T, L(<R500), x_c, θ_c and flux of halos (M500c in M☉, z), with correlated scatter;
+    ``mf_slope``: the mass function's local slope at each halo (:func:`temperature_from_mass`).
 
     Returns a dict of arrays: ``temperature`` (keV), ``luminosity`` (erg/s, rest band, R500),
     ``x_c``, ``core_radius`` (arcsec), ``flux`` (erg/s/cm², observed 0.5–2 keV, whole model).
@@ -148,7 +169,7 @@ def draw_properties(m500, z, cosmo, rel: ScalingRelations, rng: np.random.Genera
     n = m500.size
     eps = rng.standard_normal((3, n))
     e_t, e_l, e_x = _cholesky(scatter_covariance(rel)) @ eps
-    t = temperature_from_mass(m500, z, cosmo, rel) * np.exp(e_t)
+    t = temperature_from_mass(m500, z, cosmo, rel, mf_slope=mf_slope) * np.exp(e_t)
     lum = luminosity_from_mass(m500, z, cosmo, rel) * np.exp(e_l)
     x_c = rel.x_c * np.exp(e_x)
     rc = core_radius_arcsec(m500, z, cosmo, x_c)

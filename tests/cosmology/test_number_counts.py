@@ -6,7 +6,7 @@ from scipy.special import expit
 
 from selfunc.config.models import ClusterMassFunction, Cosmology, Range
 from selfunc.cosmology import count_grid, expected_counts, fit_grid, poisson_loglike
-from selfunc.sky import massfunction
+from selfunc import halos
 
 FID = Cosmology()
 EDGES = np.linspace(0.1, 1.0, 10)
@@ -20,7 +20,7 @@ def toy_selection(m, z):
 
 def test_all_halos_equal_the_simulators_mass_function_integral():
     mf = ClusterMassFunction(log10_mass=Range(min=13.5, max=15.5), redshift=Range(min=0.1, max=1.0))
-    expected = massfunction.counts_table(mf, 50.0, n_mass=200, n_z=200)[2].sum()
+    expected = halos.counts_table(mf, 50.0, n_mass=200, n_z=200)[2].sum()
     got = expected_counts(FID, None, 50.0, [0.1, 1.0], log10_mass=(13.5, 15.5), n_mass=200,
                           z_per_bin=60).sum()
     assert got == pytest.approx(expected, rel=0.005)

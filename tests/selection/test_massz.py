@@ -7,8 +7,8 @@ from astropy.constants import G
 from astropy.cosmology import FlatLambdaCDM
 from scipy.special import ndtr
 
-from selfunc import scaling
-from selfunc.config.models import ScalingRelations
+from selfunc import halos, scaling
+from selfunc.config.models import ClusterMassFunction, ScalingRelations
 from selfunc.errors import SelfuncError
 from selfunc.selection.function import SelectionFunction
 from selfunc.selection.massz import selection_mz
@@ -20,6 +20,7 @@ COSMO = FlatLambdaCDM(H0=70, Om0=0.3)
 M0 = -13.8     # log10 flux of the 50 % point of the toy selection
 W = 0.12       # its width, dex
 BETA, TRUNC = 2 / 3, 10.0
+MF = ClusterMassFunction()
 
 
 def toy_sf(flux, core_radius, redshift, **_):
@@ -30,7 +31,7 @@ def toy_sf(flux, core_radius, redshift, **_):
 def mean_log_flux(mass, z, rel, K=1.0):
     """log10 of the flux of the mean relations, by hand from the formulas."""
     ez = COSMO.efunc(z)
-    L = rel.lm_norm * (mass / rel.lm_pivot) ** rel.lm_slope * ez**rel.lm_evolution
+    L = rel.lm_norm * (rel.lm_mass_bias * mass / rel.lm_pivot) ** rel.lm_slope * ez**rel.lm_evolution
     # Whole truncated β-model from L inside R500 = r_c / x_c (β = 2/3: p = 3/2).
     share = (1 - (1 + rel.x_c**-2) ** -0.5) / (1 - (1 + TRUNC**2) ** -0.5)
     dl = COSMO.luminosity_distance(z).to_value(u.cm)
@@ -54,7 +55,8 @@ def analytic(mass, z, rel, gamma=0.0):
 
 @pytest.mark.parametrize("rho", [0.0, 0.5])
 def test_integral_over_scatter_matches_the_analytic_convolution(rho):
-    rel = ScalingRelations(mt_scatter=0.2, lm_scatter=0.4, lm_mt_correlation=rho)
+    rel = ScalingRelations(mt_scatter=0.2, lm_scatter=0.4, lm_mt_correlation=rho,
+                           mt_regression="T|M")
     mass = np.geomspace(2e13, 5e14, 25)[:, None]
     z = np.linspace(0.05, 1.2, 20)[None, :]
     gamma = 0.8      # K = T^γ makes the T scatter (and its correlation with L) matter
@@ -70,7 +72,7 @@ def test_integral_over_scatter_matches_the_analytic_convolution(rho):
 
 
 def test_temperature_dependent_k_correction_is_applied_per_node():
-    rel = ScalingRelations(mt_scatter=0.25, lm_scatter=0.3)
+    rel = ScalingRelations(mt_scatter=0.25, lm_scatter=0.3, mt_regression="T|M")
     mass, z = np.geomspace(3e13, 3e14, 10), 0.4
     gamma = 0.5
     p = selection_mz(toy_sf, mass, z, relations=rel, cosmology=COSMO,
@@ -98,13 +100,14 @@ def test_equals_a_monte_carlo_through_the_simulator_draws():
     mass = np.array([2e13, 6e13, 1.2e14])
     z = np.array([0.15, 0.4, 1.0])
     p = selection_mz(sf, mass, z, relations=rel, cosmology=COSMO, beta=BETA,
-                     truncation=TRUNC, n_nodes=14)
+                     truncation=TRUNC, n_nodes=14, mass_function=MF)
     assert np.all((p > 0.05) & (p < 0.95)), p   # inside the transition, where it matters
     rng = np.random.default_rng(3)
     n = 200_000
     for mi, zi, pi in zip(mass, z, p):
         d = scaling.draw_properties(np.full(n, mi), np.full(n, zi), COSMO, rel, rng,
-                                    beta=BETA, truncation=TRUNC)
+                                    beta=BETA, truncation=TRUNC,
+                                    mf_slope=halos.log_slope(MF, mi, zi))
         v = sf(d["flux"], d["core_radius"], zi)
         assert pi == pytest.approx(v.mean(), abs=4 * v.std() / math.sqrt(n) + 1e-4)
 
@@ -130,7 +133,7 @@ def test_with_a_selection_function_draws_and_conditions():
     rel = ScalingRelations()
     mass = np.geomspace(3e13, 1e15, 8)[:, None]
     z = np.array([0.2, 0.5, 1.0])[None, :]
-    kw = dict(relations=rel, cosmology=COSMO, k_correction=1.0, n_nodes=10)
+    kw = dict(relations=rel, cosmology=COSMO, k_correction=1.0, n_nodes=10, mass_function=MF)
     p = selection_mz(sf, mass, z, exposure=1e4, offaxis=5.0, **kw)
     assert p.shape == (8, 3) and np.all((p >= 0) & (p <= 0.95))
     d = selection_mz(sf, mass, z, exposure=1e4, offaxis=5.0, draws=40, **kw)
@@ -156,6 +159,9 @@ def test_errors():
         selection_mz(toy_sf, -1.0, 0.3, relations=rel, cosmology=COSMO, k_correction=1.0)
     with pytest.raises(SelfuncError, match="draws= needs a SelectionFunction"):
         selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=1.0,
-                     draws=3)
+                     draws=3, mass_function=MF)
     with pytest.raises(SelfuncError, match="k_correction"):
-        selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=-1.0)
+        selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=-1.0,
+                     mass_function=MF)
+    with pytest.raises(SelfuncError, match="needs mass_function"):
+        selection_mz(toy_sf, 1e14, 0.3, relations=rel, cosmology=COSMO, k_correction=1.0)

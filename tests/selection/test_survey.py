@@ -6,7 +6,7 @@ from astropy.io import fits
 import astropy.units as u
 
 from selfunc import scaling
-from selfunc.config.models import Cosmology, ScalingRelations
+from selfunc.config.models import ClusterMassFunction, Cosmology, ScalingRelations
 from selfunc.errors import SelfuncError
 from selfunc.selection.function import SelectionFunction
 from selfunc.selection.massz import selection_mz
@@ -51,7 +51,8 @@ def test_grid_nodes_equal_the_direct_survey_average(sf, survey):
     cond = {"exposure": np.repeat([1e4, 2e4], 32), "offaxis": np.tile(th, 2)}
     w = np.repeat([3.0, 1.0], 32)
     direct = selection_mz(sf, 10 ** lm[:, None], z[None, :], cosmology=COSMO, relations=REL,
-                          n_nodes=8, conditions=cond, weights=w)
+                          n_nodes=8, conditions=cond, weights=w,
+                          mass_function=ClusterMassFunction(cosmology=COSMO_CFG, scaling=REL))
     got = survey.completeness(10**lm, z, grid=True)
     assert np.all((direct > 0.0) & (direct < 1.0))
     np.testing.assert_allclose(got, direct, atol=5e-3)

@@ -264,6 +264,10 @@ class ScalingRelations(Frozen):
     mt_evolution: float = -1.0
     # σ_lnT|M ≈ 0.20 at fixed mass, T in 300 kpc: Sereno et al. 2019 (XXL XXXVIII), abstract.
     mt_scatter: float = Field(default=0.20, ge=0)
+    # Lieu et al. 2016 fit M at fixed T ("M ∝ T^b", σ_lnM|T ≈ 0.41, abstract): their relation is
+    # the mean mass at fixed T. "M|T" turns it into the mean T at fixed M with the mass
+    # function's slope (scaling.temperature_from_mass); "T|M" takes it as that mean already.
+    mt_regression: Literal["M|T", "T|M"] = "M|T"
     # Vikhlinin et al. 2009a (CCCP II, eq. 22), L[0.5–2](<R500)–M500 with Chandra (hydrostatic)
     # masses: ln L = 47.392 + 1.61 ln(M500/M☉) + 1.85 ln E(z) − 0.39 ln(h/0.72) → 1.339e43 erg/s
     # at 10^14 M☉ and h = 0.7; σ_lnL|M = 0.396.
@@ -272,6 +276,11 @@ class ScalingRelations(Frozen):
     lm_slope: float = Field(default=1.61, gt=0)
     lm_evolution: float = 1.85
     lm_scatter: float = Field(default=0.396, ge=0)
+    # M_X / M_true of the masses the L–M relation was calibrated with: Vikhlinin's are
+    # hydrostatic, the mass function's (and Lieu's weak-lensing M–T) true. 0.72 (+0.08 −0.07):
+    # Eckert et al. 2016 (XXL XIII, abstract), the hydrostatic bias relative to the XXL
+    # weak-lensing mass scale. L(M) = L_V(lm_mass_bias × M).
+    lm_mass_bias: float = Field(default=0.72, gt=0, le=1.5)
     lm_mt_correlation: float = Field(default=0.0, ge=-1, le=1)
     x_c: float = Field(default=0.24, gt=0)
     x_c_scatter: float = Field(default=0.0, ge=0)

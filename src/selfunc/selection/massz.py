@@ -27,8 +27,8 @@ from typing import Callable, Mapping
 import astropy.units as u
 import numpy as np
 
-from selfunc import scaling
-from selfunc.config.models import ScalingRelations
+from selfunc import halos, scaling
+from selfunc.config.models import ClusterMassFunction, ScalingRelations
 from selfunc.errors import SelfuncError
 
 __all__ = ["selection_mz"]
@@ -39,7 +39,7 @@ def selection_mz(
     beta: float = 2 / 3, truncation: float = 10.0,
     k_correction: float | Callable | None = None, n_nodes: int = 12,
     draws: int | None = None, conditions: Mapping[str, np.ndarray] | None = None,
-    weights=None, **fixed,
+    weights=None, mass_function: ClusterMassFunction | None = None, **fixed,
 ) -> np.ndarray:
     """:math:`P(\\text{selected} \\mid M, z)`, integrating over the scaling-relation scatter.
 
@@ -68,6 +68,10 @@ def selection_mz(
     conditions : mapping column → 1-D array, optional
         Observing conditions to average over (e.g. ``exposure`` and ``offaxis`` of the
         survey's pointings and positions), with optional ``weights``.
+    mass_function : selfunc.config.models.ClusterMassFunction, optional
+        The population's mass function (``population.mass_function``): its local slope turns
+        an M–T relation measured as mean mass at fixed T (``relations.mt_regression = "M|T"``)
+        into the mean T at fixed mass, as the simulator does. Required in that case.
     **fixed
         Other variables of ``sf`` (e.g. ``exposure=1e4, offaxis=5``), broadcast.
 
@@ -85,7 +89,15 @@ def selection_mz(
     eps, w = scaling.scatter_nodes(relations, n_nodes)
     extra = (None,) * mass.ndim
     node = (slice(None),) + extra
-    T = scaling.temperature_from_mass(mass, z, cosmology, relations)[None] * np.exp(eps[0][node])
+    slope = None
+    if relations.mt_regression == "M|T" and relations.mt_scatter > 0:
+        if mass_function is None:
+            raise SelfuncError("selection_mz: relations.mt_regression = 'M|T' needs "
+                               "mass_function= (population.mass_function) for the mean T at "
+                               "fixed mass")
+        slope = halos.log_slope(mass_function, mass, z)
+    T = scaling.temperature_from_mass(mass, z, cosmology, relations,
+                                      mf_slope=slope)[None] * np.exp(eps[0][node])
     lum = scaling.luminosity_from_mass(mass, z, cosmology, relations)[None] * np.exp(eps[1][node])
     x_c = relations.x_c * np.exp(eps[2][node])
     theta_c = scaling.core_radius_arcsec(mass[None], z[None], cosmology, x_c)

@@ -30,7 +30,7 @@ import h5py
 import numpy as np
 
 from selfunc import scaling
-from selfunc.config.models import Cosmology, ScalingRelations
+from selfunc.config.models import ClusterMassFunction, Cosmology, ScalingRelations
 from selfunc.errors import SelfuncError
 from selfunc.io import atomic_path
 from selfunc.selection.massz import selection_mz
@@ -85,10 +85,15 @@ class SurveySelection:
               beta: float = 2 / 3, truncation: float = 10.0, exposures, max_offaxis: float = 13.0,
               exposure_weights=None, n_offaxis: int = 8,
               log10_mass=np.linspace(13.3, 15.5, 45), redshift=np.linspace(0.05, 1.5, 30),
-              draws: int = 40, n_nodes: int = 8, k_correction=None) -> "SurveySelection":
+              draws: int = 40, n_nodes: int = 8, k_correction=None,
+              mass_function: ClusterMassFunction | None = None) -> "SurveySelection":
         """Tabulate ``sf`` (a completeness :class:`SelectionFunction` of flux, core radius,
         exposure, off-axis) over the survey: its pointings' ``exposures`` (s, with optional
-        weights) and a uniform disc of radius ``max_offaxis`` (arcmin)."""
+        weights) and a uniform disc of radius ``max_offaxis`` (arcmin). ``mass_function``: the
+        population's (default: the standard one with this ``cosmology`` and ``relations``),
+        whose slope sets the mean T at fixed mass (:func:`selfunc.scaling.temperature_from_mass`)."""
+        if mass_function is None:
+            mass_function = ClusterMassFunction(cosmology=cosmology, scaling=relations)
         exposures = np.asarray(exposures, float).ravel()
         uniq, counts = np.unique(exposures, return_counts=True)
         w_exp = counts.astype(float) if exposure_weights is None else np.asarray(exposure_weights, float)
@@ -107,11 +112,13 @@ class SurveySelection:
         p = selection_mz(sf, 10 ** lm[:, None], zz[None, :], cosmology=cosmo,
                          relations=relations, beta=beta, truncation=truncation,
                          k_correction=k_correction, n_nodes=n_nodes, draws=draws,
-                         conditions=conditions or None, weights=weights)
+                         conditions=conditions or None, weights=weights,
+                         mass_function=mass_function)
         med = selection_mz(sf, 10 ** lm[:, None], zz[None, :], cosmology=cosmo,
                            relations=relations, beta=beta, truncation=truncation,
                            k_correction=k_correction, n_nodes=n_nodes,
-                           conditions=conditions or None, weights=weights)
+                           conditions=conditions or None, weights=weights,
+                           mass_function=mass_function)
         q16, q84 = np.quantile(p, [0.16, 0.84], axis=0)
         meta = {"relations": relations.model_dump(), "cosmology": cosmology.model_dump(),
                 "beta": beta, "truncation": truncation,
@@ -145,6 +152,7 @@ class SurveySelection:
         kw.setdefault("max_offaxis", cfg.detection.max_offaxis)
         return cls.build(sf, relations=pop.mass_function.scaling,
                          cosmology=pop.mass_function.cosmology, beta=pop.beta,
+                         mass_function=pop.mass_function,
                          truncation=pop.truncation,
                          exposures=np.asarray(cat.pointings["exposure"], float), **kw)
 

@@ -24,7 +24,8 @@ from astropy.table import Table
 from selfunc.config.models import PopulationConfig, Range
 from selfunc.pointing import PointingSpec
 from selfunc import scaling
-from selfunc.sky import lognlogs, massfunction
+from selfunc import halos
+from selfunc.sky import lognlogs
 from selfunc.sky.tangent import offsets_to_radec
 from selfunc.spectra.thermal import KT_RANGE
 
@@ -101,11 +102,13 @@ def clusters(pop: PopulationConfig, rng: np.random.Generator, area_deg2: float) 
         for _ in range(20):
             lum = scaling.luminosity_from_flux(flux, z, t, cosmo, r500_share=share)
             mass = scaling.mass_from_luminosity(lum, z, cosmo, rel)
-            t = scaling.temperature_from_mass(mass, z, cosmo, rel)
+            t = scaling.temperature_from_mass(mass, z, cosmo, rel,
+                                              mf_slope=halos.log_slope(mf, mass, z))
     else:
-        mass, z = massfunction.sample_halos(mf, area_deg2, rng)
+        mass, z = halos.sample_halos(mf, area_deg2, rng)
         p = scaling.draw_properties(mass, z, cosmo, rel, rng, beta=pop.beta,
-                                    truncation=pop.truncation)
+                                    truncation=pop.truncation,
+                                    mf_slope=halos.log_slope(mf, mass, z))
         flux, rc, t, lum = p["flux"], p["core_radius"], p["temperature"], p["luminosity"]
     # T sets the spectral ECF and K-correction, tabulated for 0.2–32 keV: grid-mode bookkeeping
     # of faint nearby objects (and a mass-function draw > 6σ below the mean) would fall
