@@ -121,3 +121,25 @@ def test_bad_input_names_what_is_wrong():
         agn_ecf("pn", 1.7, 3e20, band=(0.4, 2.0))
     with pytest.raises(ValueError, match="flux must be"):
         agn_ecf("pn", 1.7, 3e20, flux="absorbed")
+
+
+@pytest.mark.parametrize("camera", ["pn", "mos1", "mos2"])
+def test_sub_band_counts_per_detection_band_flux_add_up(camera):
+    """Counts in 0.5–1 and 1–2 keV per erg s⁻¹ cm⁻² of 0.5–2 keV flux (flux_band) add up to
+    the 0.5–2 keV ECF (the channel responses are additive, pn redistribution included), and
+    the hardness CR(1–2)/CR(0.5–1) grows with temperature and with absorption."""
+    from selfunc.spectra import agn_ecf, cluster_ecf
+
+    kw = dict(flux_band=(0.5, 2.0))
+    t = np.array([1.0, 2.0, 5.0])
+    tot = cluster_ecf(camera, t, 0.3, 0.3, 3e20)
+    soft = cluster_ecf(camera, t, 0.3, 0.3, 3e20, band=(0.5, 1.0), **kw)
+    hard = cluster_ecf(camera, t, 0.3, 0.3, 3e20, band=(1.0, 2.0), **kw)
+    np.testing.assert_allclose(soft + hard, tot, rtol=1e-10)
+    assert np.all(np.diff(hard / soft) > 0)
+    nh = np.array([1e20, 1e21, 1e22])
+    a_tot = agn_ecf(camera, 1.7, nh)
+    a_soft = agn_ecf(camera, 1.7, nh, band=(0.5, 1.0), **kw)
+    a_hard = agn_ecf(camera, 1.7, nh, band=(1.0, 2.0), **kw)
+    np.testing.assert_allclose(a_soft + a_hard, a_tot, rtol=1e-10)
+    assert np.all(np.diff(a_hard / a_soft) > 0)

@@ -78,7 +78,7 @@ def _band_integral(e, y, lo, hi):
 
 
 def cluster_ecf(camera: str, t, metallicity, redshift, nh, *, band=BAND,
-                flux: str = "intrinsic") -> np.ndarray:
+                flux: str = "intrinsic", flux_band=None) -> np.ndarray:
     """ECF (counts s⁻¹ per erg s⁻¹ cm⁻²) of a thermal plasma; arguments broadcast.
 
     Parameters
@@ -88,10 +88,14 @@ def cluster_ecf(camera: str, t, metallicity, redshift, nh, *, band=BAND,
     metallicity : Z in solar units (Anders & Grevesse)
     redshift : z ≥ 0
     nh : Galactic hydrogen column, cm⁻²
-    band : channel band and flux band, keV
+    band : channel band (and flux band unless ``flux_band`` is given), keV
     flux : ``"intrinsic"`` (unabsorbed flux) or ``"observed"``
+    flux_band : band of the flux the counts are per, keV (e.g. counts in 0.5–1 keV per
+        erg s⁻¹ cm⁻² of 0.5–2 keV flux, for sub-band images of a source whose flux is given
+        in the detection band)
     """
     observed = _flux_kind(flux)
+    fband = tuple(band) if flux_band is None else tuple(flux_band)
     shape, (t, zab, z, nh) = _broadcast(t, metallicity, redshift, nh)
     thermal._check_kt(t)
     if np.any(zab < 0) or np.any(z < 0) or np.any(nh < 0):
@@ -109,8 +113,8 @@ def cluster_ecf(camera: str, t, metallicity, redshift, nh, *, band=BAND,
         r = np.interp(e_obs, e_area, resp, left=0.0, right=0.0) * trans
         # flux integrand in rest energies: E_obs N(E') dE' (the common 1/(1+z) cancels)
         fint = e_obs * (trans if observed else 1.0)
-        lo = band[0] * (1.0 + z[sl])
-        hi = band[1] * (1.0 + z[sl])
+        lo = fband[0] * (1.0 + z[sl])
+        hi = fband[1] * (1.0 + z[sl])
         ecf_nodes = []
         for kk in (k[sl], k[sl] + 1):
             spec = g["n0"][kk] + zab[sl, None] * g["n1"][kk]
@@ -122,11 +126,12 @@ def cluster_ecf(camera: str, t, metallicity, redshift, nh, *, band=BAND,
 
 
 def agn_ecf(camera: str, gamma, nh, *, nh_intrinsic=0.0, redshift=0.0, band=BAND,
-            flux: str = "intrinsic") -> np.ndarray:
+            flux: str = "intrinsic", flux_band=None) -> np.ndarray:
     """ECF (counts s⁻¹ per erg s⁻¹ cm⁻²) of a power law of photon index ``gamma`` seen
     through Galactic ``nh`` (cm⁻²) and an intrinsic column ``nh_intrinsic`` at
     ``redshift``; arguments broadcast. ``flux="intrinsic"`` divides by the flux before any
-    absorption, ``"observed"`` by the flux after both."""
+    absorption, ``"observed"`` by the flux after both; ``flux_band`` as in
+    :func:`cluster_ecf` (default: ``band``)."""
     observed = _flux_kind(flux)
     shape, (gam, nh, nhi, z) = _broadcast(gamma, nh, nh_intrinsic, redshift)
     if np.any(nh < 0) or np.any(nhi < 0) or np.any(z < 0):
@@ -135,7 +140,8 @@ def agn_ecf(camera: str, gamma, nh, *, nh_intrinsic=0.0, redshift=0.0, band=BAND
         raise ValueError("gamma must be finite, |gamma| <= 10")
     e = areas.energy_grid()
     resp = areas.band_response(camera, tuple(band))
-    lo, hi = float(band[0]), float(band[1])
+    fband = tuple(band) if flux_band is None else tuple(flux_band)
+    lo, hi = float(fband[0]), float(fband[1])
     out = np.empty(gam.size)
     for s in range(0, gam.size, _CHUNK):
         sl = slice(s, s + _CHUNK)
