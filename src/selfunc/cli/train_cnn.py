@@ -27,8 +27,10 @@ def register(sub) -> None:
                                  "stratified fraction of DATA (val_fraction of the preset)")
     p.add_argument("--val-split", default="val", help="split of a public-layout --val folder")
     add_data_arguments(p)
-    p.add_argument("--preset", default="custom",
-                   help="training preset of configs/cnn (custom, mobilenet) or a TOML file")
+    p.add_argument("--preset", default="fast",
+                   help="training preset: fast (default: 600 batches, minutes on a laptop; "
+                        "not the paper's), table4-sgd (custom network, Table 4: 153 000 "
+                        "batches), table4-mobilenet, custom_adam, or a TOML file")
     p.add_argument("--input", dest="kind", choices=("composite", "xray", "optical", "six"),
                    default="composite", help="network input (default composite)")
     p.add_argument("--channel-order", default="paper",
