@@ -7,6 +7,7 @@ import csv
 import json
 from pathlib import Path
 
+from selfunc.cli._types import positive_int, seed
 from selfunc.errors import SelfuncError
 
 HELP = "turn a Zooniverse classification export into crowd labels (Kosiba et al. 2020, §2.3)"
@@ -49,6 +50,36 @@ def register(subparsers) -> None:
                      help="keep every classification of a subject by the same volunteer, not only the first")
     agg.add_argument("--encoding", default="utf-8", help="text encoding of the export (default: %(default)s)")
     agg.set_defaults(func=run_aggregate)
+
+    vol = sub.add_parser(
+        "volunteers",
+        help="simulated volunteers classify a campaign's candidates (columns p_volunteer_cluster …)",
+        description="Simulated volunteers (configs/crowd/volunteers.toml: behaviour measured on a "
+        "real Zooniverse export, a fraction careless or malicious) classify the screened candidates "
+        "of a campaign through the decision tree; their Eq.-1-weighted votes join "
+        "catalogues/candidates.h5 as n_volunteer_votes, p_volunteer_cluster and "
+        "p_volunteer_cluster_unweighted, for rules such as 'C1 and p_volunteer_cluster > 0.5'.",
+    )
+    vol.add_argument("campaign", type=Path, help="campaign folder (merged catalogues)")
+    vol.add_argument("--screen", help="rule of the candidates shown (default: the campaign's [cnn] screen)")
+    vol.add_argument("--seed", type=seed, help="seed of the volunteers (default: the campaign's seed)")
+    vol.add_argument("--behaviour", default="volunteers",
+                     help="volunteer behaviour TOML file or preset name (default: %(default)s)")
+    vol.set_defaults(func=run_volunteers)
+
+    subj = sub.add_parser(
+        "subjects",
+        help="write stamps as a Zooniverse subject set (manifest.csv + PNG images)",
+        description="Write the stamps of a campaign, an HDF5 stamp dataset or a public-layout "
+        "folder as a Zooniverse subject set: one PNG per frame (X-ray, optical, composite) and a "
+        "manifest.csv whose hidden (#) columns carry the selfunc id and the label.",
+    )
+    subj.add_argument("data", help="campaign folder, stamp dataset (.h5) or public-layout folder")
+    subj.add_argument("--out", type=Path, required=True, help="output folder")
+    subj.add_argument("--split", default="train", help="split of a public-layout folder (default: train)")
+    subj.add_argument("--data-order", default="zenodo", help="channel order of a public-layout folder")
+    subj.add_argument("--limit", type=positive_int, help="only the first N stamps")
+    subj.set_defaults(func=run_subjects)
 
 
 #: Every file ``crowd aggregate`` may write: those a new run does not write again are
@@ -178,4 +209,35 @@ def run_aggregate(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
     for path in stale:
         print(f"removed {path} (of an earlier run, not written by this one)")
+    return 0
+
+
+def run_volunteers(args: argparse.Namespace) -> int:
+    from selfunc.campaign.volunteers import campaign_volunteers, summary_line
+    from selfunc.crowd.behaviour import load_behaviour
+
+    table, screening = campaign_volunteers(args.campaign, screen=args.screen, seed=args.seed,
+                                           behaviour=load_behaviour(args.behaviour))
+    print(summary_line(table, screening))
+    print(f"wrote {args.campaign / 'catalogues' / 'candidates.h5'}")
+    return 0
+
+
+def run_subjects(args: argparse.Namespace) -> int:
+    from selfunc.cli._paths import output_folder
+    from selfunc.cli.train_cnn import load_stamps
+    from selfunc.crowd.subjects import write_subjects
+
+    output_folder(args.out)
+    ds = load_stamps(args.data, args.split, args.data_order)
+    if args.limit:
+        ds = ds.subset(list(range(min(args.limit, len(ds)))))
+    frames = {}
+    if ds.xray_rgb is not None:
+        frames["xray"] = ds.xray_rgb
+    if ds.optical_rgb is not None:
+        frames["optical"] = ds.optical_rgb
+    frames["composite"] = ds.inputs("composite")
+    path = write_subjects(args.out, ds.ids, frames, {"label": ds.labels})
+    print(f"{len(ds)} subjects, frames {', '.join(frames)} -> {path}")
     return 0
