@@ -1,26 +1,15 @@
-"""``selfunc crowd``: Zooniverse classifications to crowd labels and crowd–expert tables."""
+"""``selfunc crowd aggregate|volunteers|subjects``: argument parsing; the work is in
+:mod:`selfunc.crowd.outputs`, :mod:`selfunc.campaign.volunteers` and :mod:`selfunc.crowd.subjects`."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 from pathlib import Path
 
 from selfunc.cli._types import positive_int, seed
-from selfunc.errors import SelfuncError
 
-HELP = "turn a Zooniverse classification export into crowd labels (Kosiba et al. 2020, §2.3)"
-
-_TABLE_FILES = {
-    "subjects": "per-subject votes, weighted and unweighted labels and scores",
-    "volunteers": "Eq. 1 weights G = C/Q of each volunteer per question",
-    "comparison": "TP/TN/FP/FN, accuracy, precision, recall, AUC against experts (Table 1)",
-    "roc": "ROC curve points (Figure 5)",
-    "answer_experts": "ending answers against expert categories (Figure 6)",
-    "answer_agreement": "fraction of ending answers agreeing with experts (Figure 6)",
-    "experts": "resolved expert labels",
-}
+HELP = ("Zooniverse classifications to crowd labels (Kosiba et al. 2020, §2.3), simulated "
+        "volunteers on a campaign, subject sets")
 
 
 def register(subparsers) -> None:
@@ -82,132 +71,29 @@ def register(subparsers) -> None:
     subj.set_defaults(func=run_subjects)
 
 
-#: Every file ``crowd aggregate`` may write: those a new run does not write again are
-#: removed, so that a folder never mixes one run's tables with an earlier run's.
-_OUTPUTS = (*(f"{n}.csv" for n in _TABLE_FILES), "crowd.h5", "bad_rows.csv", "roc.png",
-            "answer_agreement.png", "summary.json")
-
-
-def _write_tables(tables: dict, out: Path, fmt: str) -> list[Path]:
-    from selfunc.io import atomic_path
-
-    written = []
-    if fmt == "hdf5":
-        target = out / "crowd.h5"
-        with atomic_path(target) as tmp:  # append=True adds paths to one fresh file
-            for name, table in tables.items():
-                table.write(tmp, path=name, format="hdf5", append=True, serialize_meta=True)
-        written.append(target)
-    else:
-        for name, table in tables.items():
-            target = out / f"{name}.csv"
-            with atomic_path(target) as tmp:
-                table.write(tmp, format="ascii.csv")
-            written.append(target)
-    return written
-
-
-def _remove_stale(out: Path, written: list[Path]) -> list[Path]:
-    keep = {p.name for p in written}
-    stale = [out / n for n in _OUTPUTS if n not in keep and (out / n).is_file()]
-    for p in stale:
-        p.unlink()
-    return stale
-
-
 def run_aggregate(args: argparse.Namespace) -> int:
     # Imported here so that `selfunc --help` stays fast.
-    from selfunc.crowd import (
-        aggregate,
-        answer_agreement,
-        answer_expert_counts,
-        classification_table,
-        load_tree,
-        plot_answer_agreement,
-        plot_roc,
-        read_experts,
-        read_export,
-        roc_table,
-    )
-
-    from selfunc.atomic import write_text
     from selfunc.cli._paths import output_folder
-    from selfunc.io import atomic_path
+    from selfunc.crowd.outputs import aggregate_export
 
     output_folder(args.out)
-    tree = load_tree(args.tree)
-    experts = read_experts(args.experts) if args.experts else None
-    classifications, report = read_export(
-        args.export, tree, on_error="collect" if args.skip_bad_rows else "raise", encoding=args.encoding
-    )
-    result = aggregate(
-        classifications, drop_not_logged_in=not args.keep_not_logged_in, drop_repeats=not args.keep_repeats
-    )
-    out = args.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SelfuncError(f"{out}: cannot create output folder ({exc.strerror})") from None
-
-    tables = {"subjects": result.subjects, "volunteers": result.weights.table()}
-    figures = []
-    if experts is not None:
-        tables["experts"] = experts
-        comparison = classification_table(result.subjects, experts)
-        if comparison.meta["n_matched"] == 0:
-            raise SelfuncError(
-                f"{args.experts}: no expert-labelled subject has a crowd label "
-                f"({len(experts)} expert rows, {len(result.subjects)} crowd subjects); check subject_id"
-            )
-        roc = roc_table(result.subjects, experts)
-        counts = answer_expert_counts(result.classifications, experts)
-        tables.update(comparison=comparison, roc=roc, answer_experts=counts,
-                      answer_agreement=answer_agreement(result.classifications, experts))
-        if len(roc):
-            figures.append(plot_roc(roc, comparison, out / "roc.png"))
-        if any(tree.answers[tree.answer_code(a)].expert_match for a in counts["answer"]):
-            figures.append(plot_answer_agreement(counts, tree, out / "answer_agreement.png"))
-    written = _write_tables(tables, out, args.format)
-
-    if report.bad_rows:
-        with atomic_path(out / "bad_rows.csv") as tmp, \
-                open(tmp, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(("row", "line", "classification_id", "reason"))
-            writer.writerows((b.row, b.line, b.classification_id, b.reason) for b in report.bad_rows)
-        written.append(out / "bad_rows.csv")
-    s = result.selection
-    summary = {
-        "export": str(args.export),
-        "tree": tree.name,
-        "rows": report.n_rows,
-        "bad_rows": len(report.bad_rows),
-        "other_workflow": report.n_other_workflow,
-        "older_workflow_version": report.n_old_version,
-        "classifications_read": report.n_classifications,
-        "not_logged_in_dropped": s.n_not_logged_in,
-        "repeats_dropped": s.n_repeated,
-        "classifications_used": s.n_kept,
-        "subjects": len(result.subjects),
-        "volunteers": len(tables["volunteers"]),
-    }
-    if experts is not None:
-        summary.update({k: v for k, v in tables["comparison"].meta.items() if k.startswith("n_")})
-    write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    stale = _remove_stale(out, [*written, *figures, out / "summary.json"])
-
+    run = aggregate_export(args.export, args.out, tree=args.tree, experts=args.experts,
+                           fmt=args.format, skip_bad_rows=args.skip_bad_rows,
+                           keep_not_logged_in=args.keep_not_logged_in,
+                           keep_repeats=args.keep_repeats, encoding=args.encoding)
+    report, s = run.report, run.result.selection
     print(f"{report.n_rows} rows: {report.n_classifications} classifications read, {len(report.bad_rows)} malformed, "
           f"{report.n_other_workflow} of other workflows, {report.n_old_version} of older workflow versions")
     print(f"dropped {s.n_not_logged_in} by volunteers not logged in and {s.n_repeated} repeats; "
-          f"{s.n_kept} classifications of {len(result.subjects)} subjects by {summary['volunteers']} volunteers")
-    if experts is not None:
-        for row in tables["comparison"]:
+          f"{s.n_kept} classifications of {len(run.result.subjects)} subjects by {run.summary['volunteers']} volunteers")
+    if "comparison" in run.tables:
+        for row in run.tables["comparison"]:
             print(f"{row['data_set']:>8} {row['classification']:>10}: n={row['n']} TP={row['tp']} TN={row['tn']} "
                   f"FP={row['fp']} FN={row['fn']} A={row['accuracy']:.3f} P={row['precision']:.3f} "
                   f"R={row['recall']:.3f} AUC={row['auc']:.3f}")
-    for path in [*written, *figures, out / "summary.json"]:
+    for path in run.written:
         print(f"wrote {path}")
-    for path in stale:
+    for path in run.stale:
         print(f"removed {path} (of an earlier run, not written by this one)")
     return 0
 

@@ -31,7 +31,7 @@ from selfunc.crowd.experts import (
     resolve_expert_labels,
 )
 from selfunc.crowd.export import BadRow, ExportReport, read_export, write_export
-from selfunc.crowd.metrics import (
+from selfunc.metrics import (
     Confusion,
     accuracy,
     confusion,
