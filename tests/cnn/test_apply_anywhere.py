@@ -126,3 +126,39 @@ def test_apply_with_a_real_dss_plate(tmp_path, capsys):
     assert len(err) == 1 and "--images" in err[0] and "lies outside this image" in err[0]
     with pytest.raises(SelfuncError):
         read_image(tmp_path / "missing.fits")
+
+
+def test_relabel_binary_gives_the_screeners_verdicts():
+    from selfunc.cnn.labels import relabel_binary
+
+    from .conftest import tiny_dataset
+
+    ds = tiny_dataset(12)
+    ids = ds.ids[:10]
+    says = np.array([True, False] * 5)
+    out = relabel_binary(ds, ids, says)
+    assert out.ids.tolist() == ids.tolist()  # stamps without a verdict are dropped
+    assert np.array_equal(out.is_cluster, says)
+    agree = np.isin(ds.labels[:10], ("low-z", "hi-z")) == says
+    assert np.array_equal(out.labels[agree], ds.labels[:10][agree])  # kept where they agree
+    r = out.provenance["relabelled"]
+    assert r["dropped"] == 2 and r["to_cluster"] + r["to_non_cluster"] == int((~agree).sum())
+    with pytest.raises(SelfuncError, match="no stamp has a volunteers label"):
+        relabel_binary(ds, ["x"], [True])
+
+
+@pytest.mark.slow
+def test_volunteer_labels_of_a_campaign(campaign, capsys):
+    from selfunc.cli.train_cnn import load_stamps, volunteer_labelled
+
+    ds = load_stamps(str(campaign), "train", "zenodo")
+    with pytest.raises(SelfuncError, match="run 'selfunc crowd volunteers"):
+        volunteer_labelled(ds, str(campaign), "binary")
+    assert main(["crowd", "volunteers", str(campaign)]) == 0
+    cand = Table.read(campaign / "catalogues" / "candidates.h5")
+    p = np.asarray(cand["p_volunteer_cluster"], float)
+    out = volunteer_labelled(ds, str(campaign), "binary")
+    assert len(out) == len(ds) == np.isfinite(p).sum()  # the campaign's screen, both
+    assert out.is_cluster.sum() == (p > 0.5).sum()
+    with pytest.raises(SelfuncError, match="use --task binary"):
+        volunteer_labelled(ds, str(campaign), "five")
