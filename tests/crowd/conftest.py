@@ -14,7 +14,8 @@ from selfunc.crowd.export import EXPORT_COLUMNS
 REPO = Path(__file__).resolve().parents[2]
 # The shared folder sits beside the repository (CI clones main next to it); some
 # checkouts carry it inside. Real-data tests skip when neither has the Zooniverse exports.
-_SHARED_CANDIDATES = (REPO.parent / "shared", REPO / "shared")
+# A worktree (/work/wt/NAME) has it two levels up.
+_SHARED_CANDIDATES = (REPO.parent / "shared", REPO / "shared", REPO.parent.parent / "shared")
 ZOONIVERSE = next(
     (p / "data" / "real" / "zooniverse" for p in _SHARED_CANDIDATES if (p / "data" / "real" / "zooniverse").is_dir()),
     None,

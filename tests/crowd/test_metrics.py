@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from selfunc.crowd import Confusion, accuracy, confusion, false_positive_rate, precision, recall, roc_auc, roc_curve
+from selfunc.metrics import Confusion, accuracy, confusion, false_positive_rate, precision, recall, roc_auc, roc_curve
 
 # Kosiba et al. 2020, Table 1: data set, crowd label, TP, TN, FP, FN, accuracy, precision, recall.
 TABLE_1 = [
@@ -81,3 +81,14 @@ def test_roc_rejects_bad_input():
         roc_curve([True, False], [0.1, np.nan])
     with pytest.raises(ValueError, match="both classes"):
         roc_curve([True, True], [0.1, 0.2])
+
+
+def test_metrics_live_in_one_neutral_module():
+    # crowd (Table 1) and cnn (Tables 5-8) score with the same functions, from selfunc.metrics
+    import selfunc.crowd
+    import selfunc.cnn.evaluate
+    import selfunc.metrics
+
+    for name in ("confusion", "roc_auc", "roc_curve"):
+        assert getattr(selfunc.crowd, name) is getattr(selfunc.metrics, name)
+        assert getattr(selfunc.cnn.evaluate, name) is getattr(selfunc.metrics, name)

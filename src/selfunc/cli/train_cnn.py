@@ -27,8 +27,10 @@ def register(sub) -> None:
                                  "stratified fraction of DATA (val_fraction of the preset)")
     p.add_argument("--val-split", default="val", help="split of a public-layout --val folder")
     add_data_arguments(p)
-    p.add_argument("--preset", default="custom",
-                   help="training preset of configs/cnn (custom, mobilenet) or a TOML file")
+    p.add_argument("--preset", default="fast",
+                   help="training preset: fast (default: 600 batches, minutes on a laptop; "
+                        "not the paper's), table4-sgd (custom network, Table 4: 153 000 "
+                        "batches), table4-mobilenet, custom_adam, or a TOML file")
     p.add_argument("--input", dest="kind", choices=("composite", "xray", "optical", "six"),
                    default="composite", help="network input (default composite)")
     p.add_argument("--channel-order", default="paper",
@@ -41,6 +43,10 @@ def register(sub) -> None:
     length.add_argument("--iterations", type=positive_int, help="train this many batches (Table 4)")
     p.add_argument("--batch-size", type=positive_int, help="override the preset's batch size")
     p.add_argument("--no-augment", action="store_true", help="switch augmentation off (§3.2)")
+    p.add_argument("--labels", choices=("truth", "volunteers"), default="truth",
+                   help="training labels of a campaign folder: truth (default; CN-E) or the "
+                        "simulated volunteers' weighted vote, p_volunteer_cluster > 0.5 (CN-Z; "
+                        "run 'selfunc crowd volunteers DIR' first; binary task only)")
     p.add_argument("--select", choices=("last", "best"), help="model kept at the end")
     p.add_argument("--checkpoint-dir", help="checkpoint folder (default OUT.ckpt)")
     p.add_argument("--no-resume", action="store_true",
@@ -73,6 +79,34 @@ def load_stamps(path: str, split: str, order: str):
     return read_dataset(p)
 
 
+def volunteer_labelled(ds, data: str, task: str):
+    """A campaign's stamps labelled by its simulated volunteers (p_volunteer_cluster > 0.5)."""
+    from pathlib import Path
+
+    import numpy as np
+    from astropy.table import Table
+
+    from selfunc.cnn.labels import relabel_binary
+    from selfunc.errors import SelfuncError
+    from selfunc.stamps import candidate_ids
+
+    if task != "binary":
+        raise SelfuncError("--labels volunteers: volunteers say cluster or not; use --task binary")
+    path = Path(data) / "catalogues" / "candidates.h5"
+    if not (Path(data) / "campaign.toml").is_file() or not path.is_file():
+        raise SelfuncError(f"--labels volunteers: {data} is not a merged campaign folder")
+    cand = Table.read(path, path="candidates")
+    if "p_volunteer_cluster" not in cand.colnames:
+        raise SelfuncError(f"{path}: no p_volunteer_cluster; run 'selfunc crowd volunteers {data}' first")
+    p = np.asarray(cand["p_volunteer_cluster"], float)
+    shown = np.isfinite(p)
+    out = relabel_binary(ds, candidate_ids(cand[shown]), p[shown] > 0.5)
+    r = out.provenance["relabelled"]
+    print(f"volunteer labels: {len(out)} stamps, {r['to_cluster']} relabelled cluster, "
+          f"{r['to_non_cluster']} relabelled non-cluster, {r['dropped']} without a vote dropped")
+    return out
+
+
 def run(args) -> int:
     from pathlib import Path
 
@@ -95,6 +129,8 @@ def run(args) -> int:
         overrides["augment"] = {"enabled": False}
     cfg = load_train_config(args.preset, **overrides)
     train_ds = load_stamps(args.data, args.split or "train", args.data_order)
+    if args.labels == "volunteers":
+        train_ds = volunteer_labelled(train_ds, args.data, cfg.task)
     val_ds = load_stamps(args.val, args.val_split, args.data_order) if args.val else None
     print(f"training {cfg.model.architecture} ({cfg.task}, input {args.kind}, order "
           f"{','.join(order)}) on {len(train_ds)} stamps from {args.data}")

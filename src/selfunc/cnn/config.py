@@ -1,7 +1,9 @@
 """Training settings: :class:`TrainConfig`, with the presets of Kosiba et al. 2020, Table 4.
 
-Presets live in ``configs/cnn/`` (``custom`` for the custom network, ``mobilenet``) and are
-read with :func:`load_train_config`. Table 4 in these terms:
+Presets live in ``configs/cnn/`` (``custom`` for the custom network, also named
+``table4-sgd``; ``mobilenet``, also ``table4-mobilenet``; ``fast``, the default of
+``selfunc train-cnn``, a few minutes on a laptop and not the paper's) and are read with
+:func:`load_train_config`. Table 4 in these terms:
 
 =====================  ====================  ====================
                        custom                mobilenet
@@ -135,18 +137,27 @@ class TrainConfig(Frozen):
         return max(1, -(-self.iterations // steps))
 
 
-def load_train_config(name: str | Path = "custom", **overrides) -> TrainConfig:
-    """A preset of ``configs/cnn/`` by name (``custom``, ``mobilenet``) or a TOML file, with
+#: The preset of ``selfunc train-cnn`` without ``--preset``: minutes on a laptop, not the paper's.
+DEFAULT_PRESET = "fast"
+
+#: The paper's presets by the name of what they are (Table 4) → file of ``configs/cnn/``.
+PRESET_ALIASES = {"table4-sgd": "custom", "table4-mobilenet": "mobilenet"}
+
+
+def load_train_config(name: str | Path = DEFAULT_PRESET, **overrides) -> TrainConfig:
+    """A preset of ``configs/cnn/`` by name (``fast``, the default; ``table4-sgd`` or
+    ``custom``, ``table4-mobilenet`` or ``mobilenet``, ``custom_adam``) or a TOML file, with
     top-level keys replaced by ``overrides`` (e.g. ``epochs=3``; ``epochs`` replaces
     ``iterations`` and vice versa)."""
     path = Path(name)
     if not (path.suffix == ".toml" and path.is_file()):
-        path = configs_dir() / "cnn" / f"{name}.toml"
+        path = configs_dir() / "cnn" / f"{PRESET_ALIASES.get(str(name), name)}.toml"
         if not path.is_file():
             known = sorted(p.stem for p in (configs_dir() / "cnn").glob("*.toml")
                            if p.stem != "stamps")
             raise SelfuncError(f"training preset '{name}' not found; known presets: "
-                               f"{', '.join(known)} (or a path to a .toml file)")
+                               f"{', '.join(sorted(known + list(PRESET_ALIASES)))} (or a "
+                               "path to a .toml file)")
     data = load_toml(path)
     for key, value in overrides.items():
         if value is None:

@@ -1,6 +1,6 @@
 """Evaluation of a classifier (Kosiba et al. 2020, §4, Tables 5, 6 and 8).
 
-The counts and rates are those of :mod:`selfunc.crowd.metrics` (Eqs. 2–4, and the ROC's
+The counts and rates are those of :mod:`selfunc.metrics` (Eqs. 2–4, and the ROC's
 false-positive rate FP/(FP+TN): the paper's Eq. 5 prints TN/(TN+FP), the specificity),
 reused here. A stamp is called a cluster when its cluster probability is **above** 0.5
 (§5.3); with several classes the predicted class is the most probable one (§3), and each
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from selfunc.crowd.metrics import confusion, roc_auc, roc_curve
+from selfunc.metrics import confusion, roc_auc, roc_curve
 
 __all__ = ["predict", "cluster_probability", "binary_report", "one_vs_all", "summarise", "outcomes", "roc",
            "format_summary", "BINARY_CLASSES", "METRICS"]
@@ -99,7 +99,7 @@ def format_summary(rows: dict[str, dict[str, tuple[float, float]]], keys=METRICS
 
 
 def roc(truth, score):
-    """(fpr, tpr, thresholds) of :func:`selfunc.crowd.metrics.roc_curve`."""
+    """(fpr, tpr, thresholds) of :func:`selfunc.metrics.roc_curve`."""
     return roc_curve(truth, score)
 
 

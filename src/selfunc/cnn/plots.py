@@ -44,7 +44,7 @@ def _save(fig, path) -> Path:
 
 def plot_roc(curves, path, *, title: str = "ROC") -> Path:
     """ROC curves: ``curves`` maps a label to (truth, score); the AUC is in the legend."""
-    from selfunc.crowd.metrics import roc_auc
+    from selfunc.metrics import roc_auc
 
     fig, axes = _figure(size=(5, 5))
     ax = axes[0, 0]

@@ -40,7 +40,7 @@ from selfunc.match import CLASSES
 from selfunc.stamps.composite import PAPER, channel_order, n_channels
 from selfunc.stamps.dataset import StampDataset
 
-__all__ = ["train", "TrainResult", "class_names", "targets_of", "Plateau"]
+__all__ = ["train", "TrainResult", "class_names", "targets_of", "Plateau", "format_duration"]
 
 CHECKPOINT_FILES = ("state.json", "last.keras", "best.keras")
 
@@ -176,6 +176,15 @@ def _val_metrics(model, x, y, classes) -> dict:
     return out
 
 
+def format_duration(seconds: float) -> str:
+    """``h:mm:ss`` (hours unbounded: ``32:54:43``); ``?`` when unknown (inf or NaN)."""
+    if not np.isfinite(seconds):
+        return "?"
+    m, s = divmod(int(round(max(seconds, 0.0))), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
 class _Progress:
     def __init__(self, stream, n_epochs: int, steps: int, batch: int):
         self.stream, self.n_epochs, self.steps, self.batch = stream, n_epochs, steps, batch
@@ -197,7 +206,7 @@ class _Progress:
         line = (f"epoch {epoch + 1}/{self.n_epochs}  loss {logs['loss']:.4f}  "
                 f"acc {logs['accuracy']:.3f}  val_loss {logs['val_loss']:.4f}  "
                 f"val_acc {logs['val_accuracy']:.3f}  val_auc {logs['val_auc']:.3f}  "
-                f"lr {logs['lr']:.3g}  {seconds:.1f} s ({rate:.1f} img/s)  ETA {eta:.0f} s")
+                f"lr {logs['lr']:.3g}  {seconds:.1f} s ({rate:.1f} img/s)  ETA {format_duration(eta)}")
         self.stream.write(("\r" if self.tty else "") + line + "\n")
         self.stream.flush()
 
@@ -291,6 +300,8 @@ def train(train_ds: StampDataset, cfg: TrainConfig, *, val_ds: StampDataset | No
                 (ckpt / name).unlink(missing_ok=True)
 
     progress = _Progress(stream, n_epochs, steps, cfg.batch_size)
+    stream.write(f"{n_epochs} epochs of {steps} batches of {cfg.batch_size} "
+                 f"({n_epochs * steps} batches, {n_epochs * steps * cfg.batch_size} images)\n")
     eye = np.eye(len(classes), dtype=np.float32)
     decay = cfg.optimizer.decay
     for epoch in range(start, n_epochs):

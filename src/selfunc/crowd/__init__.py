@@ -11,9 +11,15 @@ expert labels (Table 1, Figures 5 and 6)::
     classifications, report = read_export("export.csv", tree)
     result = aggregate(classifications)      # result.subjects: labels and scores
     table1 = classification_table(result.subjects, read_experts("experts.csv"))
+
+Simulated volunteers on candidates (:func:`screen_by_volunteers`, behaviour from a real
+export: :func:`load_behaviour`), Zooniverse subject sets (:func:`write_subjects`,
+:func:`read_subjects`), and the folder of ``selfunc crowd aggregate``
+(:func:`aggregate_export`).
 """
 
 from selfunc.crowd.aggregate import CrowdResult, aggregate
+from selfunc.crowd.behaviour import VolunteerBehaviour, load_behaviour, vote_statistics
 from selfunc.crowd.classifications import Classifications, Selection, select_classifications
 from selfunc.crowd.compare import (
     answer_agreement,
@@ -31,7 +37,7 @@ from selfunc.crowd.experts import (
     resolve_expert_labels,
 )
 from selfunc.crowd.export import BadRow, ExportReport, read_export, write_export
-from selfunc.crowd.metrics import (
+from selfunc.metrics import (
     Confusion,
     accuracy,
     confusion,
@@ -41,13 +47,24 @@ from selfunc.crowd.metrics import (
     roc_auc,
     roc_curve,
 )
+from selfunc.crowd.outputs import aggregate_export
 from selfunc.crowd.plots import plot_answer_agreement, plot_roc
 from selfunc.crowd.simulate import SimulatedCrowd, simulate_crowd
+from selfunc.crowd.subjects import read_subjects, write_subjects
 from selfunc.crowd.tree import DEFAULT_TREE, Answer, DecisionTree, Question, load_tree, preset_path
+from selfunc.crowd.volunteers import screen_by_volunteers, volunteer_rng
 from selfunc.crowd.votes import subject_votes
 from selfunc.crowd.weights import VolunteerWeights, answer_counts, majority_agreement, volunteer_weights
 
 __all__ = [
+    "VolunteerBehaviour",
+    "aggregate_export",
+    "load_behaviour",
+    "read_subjects",
+    "screen_by_volunteers",
+    "volunteer_rng",
+    "vote_statistics",
+    "write_subjects",
     "Answer",
     "BINARY_CLASS",
     "BadRow",

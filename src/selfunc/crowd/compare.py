@@ -12,7 +12,7 @@ from astropy.table import Table, join
 
 from selfunc.crowd.classifications import Classifications
 from selfunc.crowd.experts import EXPERT_CATEGORIES
-from selfunc.crowd.metrics import confusion, roc_auc, roc_curve
+from selfunc.metrics import confusion, roc_auc, roc_curve
 from selfunc.crowd.votes import CLUSTER
 
 __all__ = ["ALL", "matched_subjects", "classification_table", "roc_table", "answer_expert_counts", "answer_agreement"]

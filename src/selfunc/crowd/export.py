@@ -511,7 +511,9 @@ def write_export(
     rows_subject = classifications.subject.tolist()
     rows_user = classifications.user.tolist()
     cids = classifications.classification_id.tolist()
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    from selfunc.io import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(EXPORT_COLUMNS)
         for k in range(len(classifications)):

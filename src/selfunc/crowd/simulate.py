@@ -97,8 +97,12 @@ def _choose_volunteers(activity: np.ndarray, n_subjects: int, k: int, rng) -> np
     return out
 
 
-def _walk(tree: DecisionTree, subject, volunteer, true_answer, confusion, rng) -> np.ndarray:
-    """Paths of volunteers through the tree, all classifications at once."""
+def _walk(tree: DecisionTree, subject, volunteer, true_answer, confusion, rng,
+          clarity=None) -> np.ndarray:
+    """Paths of volunteers through the tree, all classifications at once.
+
+    ``clarity`` (per subject, in [0, 1], optional) mixes each confusion row with chance:
+    ``c M + (1 − c)/k``, a stamp that shows less making every volunteer guess more."""
     n = len(subject)
     path = np.full((n, tree.max_depth), -1, dtype=np.int16)
     question = np.full(n, tree.first_question, dtype=np.int64)
@@ -110,6 +114,11 @@ def _walk(tree: DecisionTree, subject, volunteer, true_answer, confusion, rng) -
         q = question[active]
         truth = true_answer[subject[active], q]
         probability = confusion[volunteer[active], q, truth]  # (n_active, k_max)
+        if clarity is not None:
+            k = n_answers[q]
+            c = clarity[subject[active]][:, None]
+            chance = (np.arange(probability.shape[1])[None, :] < k[:, None]) / k[:, None]
+            probability = c * probability + (1.0 - c) * chance
         u = rng.random(len(active))
         j = np.minimum((np.cumsum(probability, axis=1) < u[:, None]).sum(axis=1), n_answers[q] - 1)
         code = offsets[q] + j

@@ -1,4 +1,6 @@
-"""Binary classification metrics (Kosiba et al. 2020, §4, Eqs. 2–5).
+"""Binary classification metrics (Kosiba et al. 2020, §4, Eqs. 2–5), shared by the crowd
+(:mod:`selfunc.crowd`, Table 1) and the CNN (:mod:`selfunc.cnn`, Tables 5–8): a neutral
+module below both, so that neither imports the other.
 
 Clusters are the positive class. With TP, TN, FP and FN the true/false positives and
 negatives,
