@@ -213,7 +213,8 @@ def _plot(path, fits, truth):
     ax.plot([], [], "C0", label="fitted selection function (68 %)")
     ax.plot([], [], "C3", label="naive flux limit (68 %)")
     ax.plot(truth.Om0, truth.sigma8, "k*", ms=12, label="input")
-    ax.set(xlabel="Ω_m", ylabel="σ_8", title="cosmology closure: one contour per mock survey")
+    ax.set(xlabel=r"$\Omega_{\rm m}$", ylabel=r"$\sigma_8$",
+           title="cosmology closure: one 68 % contour per mock survey")
     ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, path, dpi=110)
