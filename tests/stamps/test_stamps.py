@@ -6,7 +6,7 @@ from astropy.table import Table
 
 from selfunc.stamps import (PAPER, ZENODO, StampConfig, band_stamp, channel_order, compose,
                             cutout, load_stamp_config, make_stamps, reorder, resample)
-from selfunc.stamps.config import BandConfig, CutConfig
+from selfunc.config.stamps import BandConfig, CutConfig
 from selfunc.xray.wcs import image_wcs
 
 

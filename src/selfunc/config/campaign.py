@@ -9,7 +9,7 @@ from pydantic import Field
 from selfunc.config.models import (DetectionConfig, Frozen, InjectConfig, InstrumentConfig,
                                    PopulationConfig, SurveyConfig)
 from selfunc.config.optical import OpticalConfig
-from selfunc.stamps.config import StampConfig
+from selfunc.config.stamps import StampConfig
 
 __all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "STAGES"]
 

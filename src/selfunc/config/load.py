@@ -20,9 +20,10 @@ from selfunc.config.models import (DetectionConfig, InstrumentConfig, Population
                                    SurveyConfig)
 from selfunc.config.optical import OpticalConfig
 from selfunc.errors import SelfuncError
-from selfunc.stamps.config import StampConfig
+from selfunc.config.stamps import StampConfig
 
-__all__ = ["configs_dir", "load_campaign", "load_toml", "resolve_preset", "validate"]
+__all__ = ["configs_dir", "load_campaign", "load_stamp_config", "load_toml", "resolve_preset",
+           "validate"]
 
 SECTIONS = {"instrument": InstrumentConfig, "survey": SurveyConfig,
             "population": PopulationConfig, "detection": DetectionConfig,
@@ -132,6 +133,16 @@ def validate(model: type[BaseModel], data: dict, files: list[Path], prefix: str 
         return model.model_validate(data)
     except ValidationError as exc:
         raise SelfuncError(_format_error(exc, files, prefix)) from None
+
+
+def load_stamp_config(name: str | Path = "xamin") -> StampConfig:
+    """A preset of ``configs/stamps/`` by name, or a TOML file (its ``[stamps]`` table, or the
+    whole file)."""
+    path = Path(name)
+    if not (path.suffix == ".toml" and path.is_file()):
+        path = configs_dir() / "stamps" / f"{name}.toml"
+    data = load_toml(path)
+    return validate(StampConfig, data.get("stamps", data), [path])
 
 
 def load_campaign(path: str | Path) -> CampaignConfig:
