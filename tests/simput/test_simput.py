@@ -16,7 +16,7 @@ from selfunc.config.models import ClusterGrid, PopulationConfig
 from selfunc.errors import SelfuncError
 from selfunc.pointing import rng_for
 from selfunc.simput import spectra
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel
 from selfunc.sky.draw import draw
 from selfunc.xray.fitsio import write_truth
 

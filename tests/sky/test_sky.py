@@ -8,7 +8,8 @@ from selfunc.config.models import AgnConfig, ClusterGrid, PopulationConfig, Rang
 from selfunc.pointing import draw_pointings, rng_for
 from selfunc.config.models import SurveyConfig
 from selfunc import scaling
-from selfunc.sky import betamodel, lognlogs
+from selfunc.profiles import betamodel
+from selfunc.sky import lognlogs
 from selfunc.sky.draw import draw
 
 

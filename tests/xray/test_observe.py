@@ -9,9 +9,9 @@ from astropy.table import Table
 from helpers import empty_population, spec, truth_of
 from selfunc.config.models import BackgroundConfig, EcfConfig, InstrumentConfig
 from selfunc.pointing import rng_for
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel, king
 from selfunc.spectra import agn_ecf, cluster_ecf
-from selfunc.xray import ccd, observe, psf, vignetting
+from selfunc.xray import ccd, observe, vignetting
 
 
 def source_model(obs, camera):
@@ -182,8 +182,8 @@ def test_beta_model_profile_matches_formula_convolved_with_psf():
     r = np.hypot(g[None, :], g[:, None])
     sb = np.where(r <= 10 * rc, betamodel.profile(r, rc), 0.0)
     sb /= sb.sum()
-    krc, ka = psf.king_parameters("pn", inst.effective_energy, theta)
-    kern = psf.king_profile(r, krc, ka) * h * h
+    krc, ka = king.king_parameters("pn", inst.effective_energy, theta)
+    kern = king.king_profile(r, krc, ka) * h * h
     from scipy import signal
     ref = signal.fftconvolve(sb, kern, mode="same")
     edges = np.array([0, 5, 10, 20, 30, 45, 60, 90, 120, 160])  # out to 8 core radii

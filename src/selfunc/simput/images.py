@@ -1,7 +1,7 @@
 """Surface-brightness images of extended sources for SIMPUT, with a celestial TAN WCS
 centred on the source (CRVAL = its RA, Dec), normalised to sum 1.
 
-* analytic β-models: the truncated profile of :mod:`selfunc.sky.betamodel`, pixel r_c/4,
+* analytic β-models: the truncated profile of :mod:`selfunc.profiles.betamodel`, pixel r_c/4,
   5×5 sub-samples per pixel, out to the truncation radius;
 * 3-D clusters: the histogram of their pyxsim photon list (each photon weighted by the
   flux it carries), pixel r_c/4, out to the model's outer radius.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from astropy.io import fits
 
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel
 
 __all__ = ["beta_image", "photon_image", "image_hdu"]
 

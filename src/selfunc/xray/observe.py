@@ -173,7 +173,7 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
 
 def _extended_counts(truth, rows, vig_of, pixel, truncation):
     """Flux-weighted mean vignetting over each extended row's β-profile (rings × angles)."""
-    from selfunc.sky import betamodel
+    from selfunc.profiles import betamodel
 
     out = np.ones(len(truth))
     rc = np.asarray(truth["core_radius"], float)
