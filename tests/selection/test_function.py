@@ -10,7 +10,7 @@ from selfunc.errors import SelfuncError
 from selfunc.selection.fitting import ConvergenceWarning, fit
 from selfunc.selection.function import SelectionFunction
 from selfunc.selection.models import completeness_model, purity_model
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 from .conftest import TRUE_C1, draw_clusters, theta_of
 

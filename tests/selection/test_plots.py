@@ -6,7 +6,7 @@ from selfunc.errors import SelfuncError
 from selfunc.selection import plots
 from selfunc.selection.function import SelectionFunction
 from selfunc.selection.models import completeness_model
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 from .conftest import TRUE_C1, draw_clusters, theta_of
 

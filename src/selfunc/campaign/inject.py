@@ -25,7 +25,7 @@ from selfunc.detect.inputs import read_images
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
 from selfunc.pointing import rng_for
-from selfunc.sky.draw import TRUTH_UNITS, _place, clusters
+from selfunc.sky.draw import TRUTH_UNITS, clusters
 from selfunc.xray.inject import inject_sources
 
 __all__ = ["run_injection", "injection_rows"]

@@ -35,7 +35,7 @@ class CnnStageConfig(Frozen):
     """The CNN screening of a campaign's candidates (stages ``stamps`` and ``cnn``).
 
     ``screen``: the candidates that get stamps and a score, a rule of
-    :mod:`selfunc.selection.rules` (the paper screened XAmin's extended candidates, C1 and
+    :mod:`selfunc.rules` (the paper screened XAmin's extended candidates, C1 and
     C2). ``model``: ``"default"`` (the model shipped with selfunc) or the path of a
     ``.keras`` file written by ``selfunc train-cnn``.
     """

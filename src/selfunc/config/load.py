@@ -19,8 +19,9 @@ from selfunc.config.campaign import CampaignConfig
 from selfunc.config.models import (DetectionConfig, InstrumentConfig, PopulationConfig,
                                    SurveyConfig)
 from selfunc.config.optical import OpticalConfig
-from selfunc.errors import SelfuncError
 from selfunc.config.stamps import StampConfig
+from selfunc.errors import SelfuncError
+from selfunc.rules import Selection
 
 __all__ = ["configs_dir", "load_campaign", "load_stamp_config", "load_toml", "resolve_preset",
            "validate"]
@@ -186,8 +187,6 @@ def load_campaign(path: str | Path) -> CampaignConfig:
 
 def _check_rules(cfg: CampaignConfig, path: Path) -> None:
     """Parse the selection rules now, not after every pointing has run."""
-    from selfunc.selection.rules import Selection
-
     for key, rule in (("campaign.selection", cfg.campaign.selection),
                       ("cnn.screen", cfg.cnn.screen)):
         try:

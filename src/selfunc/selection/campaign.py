@@ -134,7 +134,7 @@ def fit_campaign(campaign, out, opts: FitOptions = FitOptions(), *, echo=print,
     from selfunc.selection.catalogues import (completeness_sample, purity_sample,
                                               read_catalogues)
     from selfunc.selection.models import COVARIATES, completeness_model, purity_model
-    from selfunc.selection.rules import Selection
+    from selfunc.rules import Selection
 
     t0 = time.perf_counter()
     out = Path(out)
