@@ -15,11 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+import importlinter  # noqa: F401  test dependency (pyproject [test]), never skipped
 
 from helpers import REPO
-
-pytest.importorskip("importlinter", reason="import-linter is in the test extra ([test])")
 
 SRC = REPO / "src"
 PYPROJECT = REPO / "pyproject.toml"
