@@ -1,8 +1,9 @@
 """One pointing: the unit of work. A pointing is a pure function of its spec and configs.
 
-Random numbers for a pointing come from ``rng_for(spec, stage)``: a
-:class:`numpy.random.Generator` seeded from (campaign seed, pointing id, stage), so that
-each stage has its own independent stream and adding a stage never changes another's.
+Random numbers for a pointing come from ``rng_for(seed, pointing_id, stream)``: a
+:class:`numpy.random.Generator` seeded from (campaign seed, pointing id, stream id), so that
+each stage has its own independent stream and adding a stage never changes another's; the
+names and ids are the registry :mod:`selfunc.streams`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 
 from selfunc.config.models import SurveyConfig
+from selfunc.streams import pointing_rng
 
-__all__ = ["PointingSpec", "STAGES", "rng_for", "draw_pointings"]
-
-STAGES = {"pointings": 0, "sky": 1, "xray": 2, "optical": 3, "detect": 4, "cnn": 5}
+__all__ = ["PointingSpec", "rng_for", "draw_pointings"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,9 +47,9 @@ class PointingSpec:
         return row
 
 
-def rng_for(seed: int, pointing_id: int, stage: str) -> np.random.Generator:
-    """The random stream of one stage of one pointing."""
-    return np.random.default_rng([int(seed), int(pointing_id), STAGES[stage]])
+def rng_for(seed: int, pointing_id: int, stream: str) -> np.random.Generator:
+    """The random stream of one stage of one pointing (:data:`selfunc.streams.POINTING_STREAMS`)."""
+    return pointing_rng(seed, pointing_id, stream)
 
 
 def _uniform(rng, lo, hi, log):
