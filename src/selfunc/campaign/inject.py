@@ -85,7 +85,7 @@ def run_injection(index: int, cfg: CampaignConfig, out) -> dict:
     t1 = time.perf_counter()
     injected = type(images)(counts, images.exposure, images.background, images.wcs)
     cand = detect_run(injected, psf, cfg.detection)
-    cand, truth = crossmatch(cand, truth, psf.pixel)
+    cand, truth = crossmatch(cand, truth, psf.pixel, cfg.match)
     t2 = time.perf_counter()
     folder = pointing_dir(out, index)
     with atomic_path(folder / "candidates.fits") as tmp:

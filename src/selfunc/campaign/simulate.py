@@ -62,7 +62,7 @@ def detect_pointing(obs, truth, cfg: CampaignConfig):
     """Detection on the combined images, then the match with the truth."""
     images, psf = from_observation(obs, cfg.instrument)
     cand = detect_run(images, psf, cfg.detection)
-    return crossmatch(cand, truth, obs.pixel)
+    return crossmatch(cand, truth, obs.pixel, cfg.match)
 
 
 def optical_scene(spec: PointingSpec, truth, cfg: CampaignConfig):

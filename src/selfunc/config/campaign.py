@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from selfunc.config.models import (DetectionConfig, Frozen, InjectConfig, InstrumentConfig,
-                                   PopulationConfig, SurveyConfig)
+                                   MatchConfig, PopulationConfig, SurveyConfig)
 from selfunc.config.optical import OpticalConfig
 from selfunc.config.stamps import StampConfig
 
@@ -50,6 +50,7 @@ class CampaignConfig(Frozen):
     survey: SurveyConfig = SurveyConfig()
     population: PopulationConfig = PopulationConfig()
     detection: DetectionConfig = DetectionConfig()
+    match: MatchConfig = MatchConfig()
     inject: InjectConfig | None = None
     optical: OpticalConfig = OpticalConfig()
     stamps: StampConfig = StampConfig()
