@@ -11,7 +11,7 @@ from astropy.table import Table
 from selfunc.cli import apply_cnn, evaluate_cnn, train_cnn
 from selfunc.errors import SelfuncError
 from selfunc.stamps import write_dataset, write_public
-from selfunc.xray.wcs import image_wcs
+from selfunc.sky.tangent import tangent_wcs
 
 from .conftest import tiny_dataset
 
@@ -60,7 +60,7 @@ def test_train_from_hdf5_five_classes(tmp_path):
 
 
 def test_apply_cnn_adds_probabilities(trained, tmp_path):
-    wcs = image_wcs(150.0, 2.0, 300, 2.5)
+    wcs = tangent_wcs(150.0, 2.0, 300, 2.5)
     counts = np.random.default_rng(0).poisson(0.05, (300, 300)).astype(np.int32)
     hdu = fits.ImageHDU(counts, header=wcs.to_header(), name="COUNTS")
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp_path / "xray.fits")

@@ -30,9 +30,9 @@ from astropy.wcs import WCS
 
 from selfunc.config.models import InstrumentConfig, PopulationConfig
 from selfunc.pointing import PointingSpec
+from selfunc.sky.tangent import tangent_wcs
 from selfunc.xray import background, ccd, rates, vignetting
 from selfunc.xray.render import ImageGrid, SourceList, render_camera
-from selfunc.xray.wcs import image_wcs
 
 __all__ = ["XrayObservation", "observe", "vignetting_tables", "exposure_maps"]
 
@@ -165,7 +165,7 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     truth["counts_expected"] = expected_total
     truth.meta["exposure"] = spec.exposure
     truth.meta["nh"] = spec.nh
-    return XrayObservation(spec=spec, wcs=image_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
+    return XrayObservation(spec=spec, wcs=tangent_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
                            cameras=tuple(instrument.cameras), counts=counts, exposure=expo,
                            background=bkg, model=model, truth=truth, pixel=grid.pixel,
                            ecf_weights=weights)
