@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import importlinter  # noqa: F401  test dependency (pyproject [test]), never skipped
+import pytest
 
 from helpers import REPO
 
@@ -26,6 +26,12 @@ LINT = ("import sys; from importlinter.cli import lint_imports_command; "
 
 
 def _lint(src: Path, cwd: Path) -> subprocess.CompletedProcess:
+    # A test dependency (pyproject [test]), so a failure, never a skip, where it is missing.
+    try:
+        import importlinter  # noqa: F401
+    except ImportError:
+        pytest.fail("import-linter is not installed (it is in the test extra: "
+                    "pip install -e '.[test]')")
     # grimp finds the package on sys.path: PYTHONPATH picks the tree that is checked.
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join([str(src), *filter(None, [os.environ.get("PYTHONPATH")])])}
