@@ -34,6 +34,7 @@ def trained(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_train_from_public_folder_and_evaluate(trained, capsys):
     root = trained
     assert (root / "m.keras").is_file() and not (root / "m.keras.ckpt").exists()
@@ -49,6 +50,7 @@ def test_train_from_public_folder_and_evaluate(trained, capsys):
     assert list((root / "plots").glob("gallery_*.png"))
 
 
+@pytest.mark.slow
 def test_train_from_hdf5_five_classes(tmp_path):
     write_dataset(tiny_dataset(30), tmp_path / "stamps.h5")
     assert cli("train-cnn", tmp_path / "stamps.h5", "--out", tmp_path / "five.keras",
@@ -74,6 +76,7 @@ def test_apply_cnn_adds_probabilities(trained, tmp_path):
     assert ((out["p_cluster"] >= 0) & (out["p_cluster"] <= 1)).all()
 
 
+@pytest.mark.slow
 def test_cli_errors_are_selfunc_errors(trained, tmp_path):
     write_dataset(tiny_dataset(24), tmp_path / "s.h5")
     cli("train-cnn", tmp_path / "s.h5", "--out", tmp_path / "comp.keras", "--epochs", 1,

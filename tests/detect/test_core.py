@@ -37,6 +37,7 @@ def test_starlet_noise_per_scale_matches_the_b3_table():
     assert np.allclose(norms, sig, rtol=0.02)
 
 
+@pytest.mark.slow
 def test_thresholds_are_deterministic_and_gaussian_at_high_background():
     for method in ("monte_carlo", "cornish_fisher"):
         wavelet.thresholds.cache_clear()
