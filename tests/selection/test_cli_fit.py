@@ -31,6 +31,7 @@ def fitted(campaign, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_fit_writes_both_functions_with_provenance(fitted, campaign):
     path = fitted / "selection.h5"
     assert sorted(SelectionFunction.names(path)) == ["completeness", "purity"]

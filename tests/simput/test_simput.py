@@ -133,6 +133,7 @@ def _cli(argv):
     return args.func(args)
 
 
+@pytest.mark.slow
 def test_cli_exports_a_truth_file_with_a_3d_cluster(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SELFUNC_CACHE", str(tmp_path / "cache"))
     campaign = tmp_path / "campaign.toml"

@@ -37,6 +37,7 @@ def test_point_source_counts_are_flux_ecf_exposure_vignetting(theta_arcmin):
     assert obs.truth["counts_expected"][0] == pytest.approx(total, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_each_pointing_nh_and_cluster_spectrum_set_the_counts():
     inst = InstrumentConfig(**WIDE)
     rows = [dict(kind="cluster", spectrum="cluster", xi=0.0, eta=0.0, flux=1e-14,
