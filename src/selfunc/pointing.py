@@ -18,7 +18,12 @@ from astropy.coordinates import SkyCoord
 from selfunc.config.models import SurveyConfig
 from selfunc.streams import pointing_rng
 
-__all__ = ["PointingSpec", "rng_for", "draw_pointings"]
+__all__ = ["PointingSpec", "POINTING_UNITS", "rng_for", "draw_pointings", "pointing_table"]
+
+#: Units of the columns of a pointing table (``catalogues/pointings.h5``); the others
+#: (``pointing``, ``seed``, ``date``, ``background_scale``) have none.
+POINTING_UNITS = {"ra": "deg", "dec": "deg", "glat": "deg", "roll": "deg", "exposure": "s",
+                  "nh": "1/cm2"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,3 +89,15 @@ def draw_pointings(survey: SurveyConfig, n: int, seed: int) -> list[PointingSpec
                                   glat=glat, roll=roll, exposure=exposure, date=date,
                                   background_scale=scale, nh=survey.nh))
     return specs
+
+
+def pointing_table(rows: list[dict]):
+    """The pointing table of a campaign (one row per pointing, as :meth:`PointingSpec.as_row`
+    with ``id`` named ``pointing``), its columns with :data:`POINTING_UNITS`."""
+    from astropy.table import Table
+
+    table = Table(rows=rows)
+    for name, unit in POINTING_UNITS.items():
+        if name in table.colnames:
+            table[name].unit = unit
+    return table

@@ -31,7 +31,7 @@ from selfunc.detect import run as detect_run
 from selfunc.detect.inputs import from_observation
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
-from selfunc.pointing import PointingSpec, draw_pointings, rng_for
+from selfunc.pointing import PointingSpec, draw_pointings, pointing_table, rng_for
 from selfunc.sky.draw import draw
 from selfunc.stamps.dataset import write_dataset
 from selfunc.xray import observe
@@ -158,7 +158,7 @@ def merge(out: Path, rows: list[dict], detected: bool = True) -> None:
     tables = [("truth", truth)]
     if detected:
         tables.append(("candidates", _stack(out, rows, "candidates")))
-    tables.append(("pointings", Table(rows=rows)))
+    tables.append(("pointings", pointing_table(rows)))
     cat = out / "catalogues"
     for name, table in tables:
         with atomic_path(cat / f"{name}.h5") as tmp:
