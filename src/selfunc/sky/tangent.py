@@ -12,9 +12,11 @@ import dataclasses
 import numpy as np
 from astropy.wcs import WCS
 
+from selfunc.angles import ARCSEC_PER_DEG, arcsec_to_deg
+
 __all__ = ["offsets_to_radec", "radec_to_offsets", "TangentGrid", "tangent_wcs"]
 
-_ARCSEC = np.pi / (180.0 * 3600.0)
+_ARCSEC = np.pi / (180.0 * ARCSEC_PER_DEG)
 
 
 def offsets_to_radec(ra0, dec0, xi, eta):
@@ -71,7 +73,7 @@ def tangent_wcs(ra: float, dec: float, npix: int, pixel: float, x0: int = 0, y0:
     w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
     w.wcs.crval = [ra, dec]
     w.wcs.crpix = [(npix + 1) / 2.0 - x0, (npix + 1) / 2.0 - y0]
-    w.wcs.cdelt = [-pixel / 3600.0, pixel / 3600.0]
+    w.wcs.cdelt = [-arcsec_to_deg(pixel), arcsec_to_deg(pixel)]
     w.wcs.cunit = ["deg", "deg"]
     w.wcs.radesys = "ICRS"
     w.wcs.equinox = 2000.0

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from selfunc.angles import arcsec_to_arcmin
 from selfunc.profiles import king
 
 __all__ = ["observe_photons", "observe_gas_clusters", "king_radii"]
@@ -46,7 +47,7 @@ def observe_photons(xi, eta, flux, *, cameras, ecf, exposure: float, vignetting_
     """
     xi = np.asarray(xi, float)
     eta = np.asarray(eta, float)
-    theta = np.hypot(xi, eta) / 60.0
+    theta = arcsec_to_arcmin(np.hypot(xi, eta))
     p = np.stack([ecf[c] * np.asarray(flux) * exposure * vignetting_of[c](theta)
                   for c in cameras])
     if p.size and p.sum(axis=0).max() > 1.0:

@@ -19,6 +19,7 @@ import functools
 import numpy as np
 from scipy import ndimage, signal
 
+from selfunc.angles import arcsec_to_arcmin
 from selfunc.profiles import betamodel, king
 from selfunc.sky.tangent import TangentGrid
 from selfunc.xray import psf
@@ -46,7 +47,7 @@ class ImageGrid(TangentGrid):
     def theta(self):
         """Off-axis angle of every pixel centre, arcmin."""
         xi, eta = self.offsets
-        return np.hypot(xi, eta) / 60.0
+        return arcsec_to_arcmin(np.hypot(xi, eta))
 
 
 @dataclasses.dataclass(frozen=True)
