@@ -61,6 +61,7 @@ def test_train_from_hdf5_five_classes(tmp_path):
     assert (tmp_path / "plots" / "roc_classes.png").is_file()
 
 
+@pytest.mark.slow
 def test_apply_cnn_adds_probabilities(trained, tmp_path):
     wcs = tangent_wcs(150.0, 2.0, 300, 2.5)
     counts = np.random.default_rng(0).poisson(0.05, (300, 300)).astype(np.int32)

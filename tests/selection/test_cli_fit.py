@@ -58,6 +58,7 @@ def test_fit_writes_both_functions_with_provenance(fitted, campaign):
         assert f["completeness/grid/median"].shape == (40, 10, 10, 10)
 
 
+@pytest.mark.slow
 def test_fit_makes_the_plots(fitted):
     names = ["completeness_curves", "completeness_map", "completeness_corner",
              "purity_curves", "purity_corner", "extent_likelihood"]
