@@ -1,6 +1,6 @@
 import pytest
 
-from helpers import REAL
+from helpers import REAL, missing_real_data
 from selfunc.config.models import InstrumentConfig
 
 
@@ -12,5 +12,6 @@ def instrument():
 @pytest.fixture
 def real_data():
     if not REAL.is_dir():
-        pytest.skip(f"shared real-data folder {REAL} is absent (it sits beside the checkout in CI)")
+        missing_real_data(f"shared real-data folder {REAL} is absent (it sits beside the "
+                          "checkout in CI)")
     return REAL

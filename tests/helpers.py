@@ -12,6 +12,19 @@ SHARED = (REPO / ".." / "shared").resolve()
 REAL = SHARED / "data" / "real"
 
 
+def missing_real_data(reason: str) -> None:
+    """Skip a real-data test whose folder is absent, or fail it where the real data must be
+    there (``SELFUNC_REQUIRE_REAL=1``, set by ``.ci/run``): a CI run that lost ``../shared``
+    would otherwise pass with those tests silently skipped."""
+    import os
+
+    import pytest
+
+    if os.environ.get("SELFUNC_REQUIRE_REAL") == "1":
+        pytest.fail(f"{reason}; SELFUNC_REQUIRE_REAL=1 requires the real data")
+    pytest.skip(reason)
+
+
 def empty_population(**kw) -> PopulationConfig:
     """A population with nothing in it (add what a test needs)."""
     base = dict(grid=ClusterGrid(n_per_pointing=0), agn=AgnConfig(flux_min=1e-15),

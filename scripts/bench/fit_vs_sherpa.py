@@ -81,7 +81,7 @@ from selfunc.config.models import (AgnConfig, ClusterGrid, DetectionConfig,  # n
                                    PopulationConfig, StarConfig)
 from selfunc.detect import likelihood as lk  # noqa: E402
 from selfunc.detect.inputs import from_observation  # noqa: E402
-from selfunc.detect.mge import beta_mge  # noqa: E402
+from selfunc.profiles.mge import beta_mge  # noqa: E402
 from selfunc.detect.stamps import mixture_image  # noqa: E402
 from selfunc.pointing import PointingSpec, rng_for  # noqa: E402
 from selfunc.xray import observe  # noqa: E402

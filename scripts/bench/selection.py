@@ -21,7 +21,7 @@ import numpy as np
 from selfunc.selection.fitting import ConvergenceWarning, fit
 from selfunc.selection.function import SelectionFunction
 from selfunc.selection.models import completeness_model
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 TRUTH = {"mu0": 0.05, "mu_core_radius": 0.45, "mu_exposure": -0.55, "mu_offaxis": 0.3,
          "lnw0": math.log(0.15), "lnw_core_radius": 0.3, "lnw_exposure": 0.0,

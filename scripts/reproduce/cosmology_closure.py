@@ -90,7 +90,7 @@ def simulate_mock(out: Path, i: int, n: int, a) -> Path:
 
 def observed_counts(folder: Path, rule: str) -> np.ndarray:
     from selfunc.selection.catalogues import completeness_sample, read_catalogues
-    from selfunc.selection.rules import Selection
+    from selfunc.rules import Selection
 
     sample = completeness_sample(read_catalogues(folder), Selection(rule))
     z = sample.values["redshift"][sample.outcome]

@@ -26,7 +26,7 @@ from selfunc.selection.catalogues import completeness_sample, purity_sample, rea
 from selfunc.selection.fitting import ConvergenceWarning, fit
 from selfunc.selection.function import SelectionFunction, evenly_spaced
 from selfunc.selection.models import completeness_model, purity_model
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 
 def _fit(model, sample, seed):

@@ -1,8 +1,9 @@
 """One pointing: the unit of work. A pointing is a pure function of its spec and configs.
 
-Random numbers for a pointing come from ``rng_for(spec, stage)``: a
-:class:`numpy.random.Generator` seeded from (campaign seed, pointing id, stage), so that
-each stage has its own independent stream and adding a stage never changes another's.
+Random numbers for a pointing come from ``rng_for(seed, pointing_id, stream)``: a
+:class:`numpy.random.Generator` seeded from (campaign seed, pointing id, stream id), so that
+each stage has its own independent stream and adding a stage never changes another's; the
+names and ids are the registry :mod:`selfunc.streams`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,14 @@ import numpy as np
 from astropy.coordinates import SkyCoord
 
 from selfunc.config.models import SurveyConfig
+from selfunc.streams import pointing_rng
 
-__all__ = ["PointingSpec", "STAGES", "rng_for", "draw_pointings"]
+__all__ = ["PointingSpec", "POINTING_UNITS", "rng_for", "draw_pointings", "pointing_table"]
 
-STAGES = {"pointings": 0, "sky": 1, "xray": 2, "optical": 3, "detect": 4, "cnn": 5}
+#: Units of the columns of a pointing table (``catalogues/pointings.h5``); the others
+#: (``pointing``, ``seed``, ``date``, ``background_scale``) have none.
+POINTING_UNITS = {"ra": "deg", "dec": "deg", "glat": "deg", "roll": "deg", "exposure": "s",
+                  "nh": "1/cm2"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,9 +52,9 @@ class PointingSpec:
         return row
 
 
-def rng_for(seed: int, pointing_id: int, stage: str) -> np.random.Generator:
-    """The random stream of one stage of one pointing."""
-    return np.random.default_rng([int(seed), int(pointing_id), STAGES[stage]])
+def rng_for(seed: int, pointing_id: int, stream: str) -> np.random.Generator:
+    """The random stream of one stage of one pointing (:data:`selfunc.streams.POINTING_STREAMS`)."""
+    return pointing_rng(seed, pointing_id, stream)
 
 
 def _uniform(rng, lo, hi, log):
@@ -84,3 +89,15 @@ def draw_pointings(survey: SurveyConfig, n: int, seed: int) -> list[PointingSpec
                                   glat=glat, roll=roll, exposure=exposure, date=date,
                                   background_scale=scale, nh=survey.nh))
     return specs
+
+
+def pointing_table(rows: list[dict]):
+    """The pointing table of a campaign (one row per pointing, as :meth:`PointingSpec.as_row`
+    with ``id`` named ``pointing``), its columns with :data:`POINTING_UNITS`."""
+    from astropy.table import Table
+
+    table = Table(rows=rows)
+    for name, unit in POINTING_UNITS.items():
+        if name in table.colnames:
+            table[name].unit = unit
+    return table

@@ -36,7 +36,7 @@ from astropy.cosmology import FlatLambdaCDM
 
 from selfunc import spectra
 from selfunc.config.models import Cosmology, ScalingRelations
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel
 
 __all__ = ["astropy_cosmology", "temperature_from_mass", "mass_from_temperature",
            "luminosity_from_mass", "mass_from_luminosity", "r500_mpc",

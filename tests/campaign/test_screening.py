@@ -52,6 +52,7 @@ def stamped(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_stamps_are_those_of_the_screened_candidates(stamped):
     pdir = stamped / "run" / "pointings" / "00000"
     cand = Table.read(pdir / "candidates.fits")
@@ -72,6 +73,7 @@ def trained(stamped):
     return model
 
 
+@pytest.mark.slow
 def test_train_cnn_reads_a_campaign_folder(stamped, trained):
     run = stamped / "run"
     all_stamps = campaign_stamps(run)
@@ -103,6 +105,7 @@ def test_cnn_scores_are_the_same_with_two_workers(scored, tmp_path):
         assert np.array_equal(np.asarray(a[col]), np.asarray(b[col]), equal_nan=True), col
 
 
+@pytest.mark.slow
 def test_cnn_stage_adds_p_cluster_equal_to_apply(scored, trained):
     model = trained
     cfg_path, out = scored

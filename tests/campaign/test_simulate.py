@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -33,13 +34,24 @@ def small_config(tmp_path):
     return path
 
 
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """One run of the small campaign, shared by the tests that only read it (or copy it)."""
+    root = tmp_path_factory.mktemp("small")
+    config = root / "small.toml"
+    config.write_text(SMALL)
+    out = root / "run"
+    assert main(["simulate", str(config), "--out", str(out)]) == 0
+    return out
+
+
 def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_simulate_writes_fits_with_celestial_wcs(tmp_path, small_config):
-    out = tmp_path / "run"
-    assert main(["simulate", str(small_config), "--out", str(out)]) == 0
+@pytest.mark.slow
+def test_simulate_writes_fits_with_celestial_wcs(small_run):
+    out = small_run
     f = out / "pointings" / "00000" / "xray.fits"
     truth = Table.read(out / "pointings" / "00000" / "truth.fits")
     with fits.open(f) as hdul:
@@ -65,10 +77,10 @@ def test_simulate_writes_fits_with_celestial_wcs(tmp_path, small_config):
     assert "git_revision" in toml and "seed = 11" in toml
 
 
-def test_same_seed_bit_identical_files(tmp_path, small_config):
-    a, b = tmp_path / "a", tmp_path / "b"
-    main(["simulate", str(small_config), "--out", str(a)])
-    main(["simulate", str(small_config), "--out", str(b)])
+@pytest.mark.slow
+def test_same_seed_bit_identical_files(tmp_path, small_config, small_run):
+    a, b = small_run, tmp_path / "b"
+    assert main(["simulate", str(small_config), "--out", str(b)]) == 0
     for name in ("xray.fits", "truth.fits"):
         for pid in ("00000", "00001"):
             assert digest(a / "pointings" / pid / name) == digest(b / "pointings" / pid / name)
@@ -90,9 +102,11 @@ def test_different_pointings_are_independent(small_config):
     assert not np.array_equal(o0.counts["combined"], o1.counts["combined"])
 
 
-def test_resume_skips_finished_pointings_and_refuses_changed_config(tmp_path, small_config, capsys):
+@pytest.mark.slow
+def test_resume_skips_finished_pointings_and_refuses_changed_config(tmp_path, small_config,
+                                                                    small_run, capsys):
     out = tmp_path / "run"
-    main(["simulate", str(small_config), "--out", str(out)])
+    shutil.copytree(small_run, out)  # a finished campaign, as the shared run left it
     before = digest(out / "pointings" / "00000" / "xray.fits")
     (out / "pointings" / "00001" / "done.json").unlink()
     capsys.readouterr()
@@ -110,6 +124,7 @@ def test_resume_skips_finished_pointings_and_refuses_changed_config(tmp_path, sm
     assert json.loads((out / "pointings" / "00000" / "done.json").read_text())["pointing"] == 0
 
 
+@pytest.mark.slow
 def test_quickstart_preset_resolves_by_name(tmp_path):
     assert main(["simulate", "quickstart", "--out", str(tmp_path / "q"), "--pointings", "1"]) == 0
     assert (tmp_path / "q" / "pointings" / "00000" / "xray.fits").is_file()

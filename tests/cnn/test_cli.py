@@ -11,7 +11,7 @@ from astropy.table import Table
 from selfunc.cli import apply_cnn, evaluate_cnn, train_cnn
 from selfunc.errors import SelfuncError
 from selfunc.stamps import write_dataset, write_public
-from selfunc.xray.wcs import image_wcs
+from selfunc.sky.tangent import tangent_wcs
 
 from .conftest import tiny_dataset
 
@@ -34,6 +34,7 @@ def trained(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_train_from_public_folder_and_evaluate(trained, capsys):
     root = trained
     assert (root / "m.keras").is_file() and not (root / "m.keras.ckpt").exists()
@@ -49,6 +50,7 @@ def test_train_from_public_folder_and_evaluate(trained, capsys):
     assert list((root / "plots").glob("gallery_*.png"))
 
 
+@pytest.mark.slow
 def test_train_from_hdf5_five_classes(tmp_path):
     write_dataset(tiny_dataset(30), tmp_path / "stamps.h5")
     assert cli("train-cnn", tmp_path / "stamps.h5", "--out", tmp_path / "five.keras",
@@ -59,8 +61,9 @@ def test_train_from_hdf5_five_classes(tmp_path):
     assert (tmp_path / "plots" / "roc_classes.png").is_file()
 
 
+@pytest.mark.slow
 def test_apply_cnn_adds_probabilities(trained, tmp_path):
-    wcs = image_wcs(150.0, 2.0, 300, 2.5)
+    wcs = tangent_wcs(150.0, 2.0, 300, 2.5)
     counts = np.random.default_rng(0).poisson(0.05, (300, 300)).astype(np.int32)
     hdu = fits.ImageHDU(counts, header=wcs.to_header(), name="COUNTS")
     fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(tmp_path / "xray.fits")
@@ -74,6 +77,7 @@ def test_apply_cnn_adds_probabilities(trained, tmp_path):
     assert ((out["p_cluster"] >= 0) & (out["p_cluster"] <= 1)).all()
 
 
+@pytest.mark.slow
 def test_cli_errors_are_selfunc_errors(trained, tmp_path):
     write_dataset(tiny_dataset(24), tmp_path / "s.h5")
     cli("train-cnn", tmp_path / "s.h5", "--out", tmp_path / "comp.keras", "--epochs", 1,

@@ -43,6 +43,7 @@ def test_custom_network_seeded_and_other_inputs():
     assert a[-1].shape == (5,)
 
 
+@pytest.mark.slow
 def test_mobilenet_random_and_local_weights(tmp_path):
     model = mobilenet((64, 64, 3), 2, alpha=0.25, input_size=128, weights=None, seed=0)
     assert model.get_layer("resize").output.shape[1:3] == (128, 128)

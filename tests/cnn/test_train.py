@@ -36,6 +36,7 @@ def test_presets_are_table4():
         load_train_config("custom", batch_size=0)
 
 
+@pytest.mark.slow
 def test_train_save_load_and_resume(tmp_path):
     ds = tiny_dataset()
     cfg = load_train_config("custom", epochs=3, batch_size=4)
@@ -70,6 +71,7 @@ def test_train_save_load_and_resume(tmp_path):
         train(ds, cfg, seed=2, kind="xray", checkpoint_dir=tmp_path / "ck", stream=io.StringIO())
 
 
+@pytest.mark.slow
 def test_training_batches_reach_the_model_balanced(monkeypatch):
     import keras
 
@@ -88,6 +90,7 @@ def test_training_batches_reach_the_model_balanced(monkeypatch):
     assert res.meta["classes"] == ["low-z", "hi-z", "galaxy", "point", "other"]
 
 
+@pytest.mark.slow
 def test_the_network_learns_the_tiny_classes():
     # gradients flow end to end: the training loss leaves ln 2 = 0.693 (chance) behind
     ds = tiny_dataset(48, seed=2)
@@ -98,6 +101,7 @@ def test_the_network_learns_the_tiny_classes():
     assert min(losses[-3:]) < 0.66 < losses[0]
 
 
+@pytest.mark.slow
 def test_repeated_runs_and_cross_validation():
     ds = tiny_dataset(30)
     cfg = load_train_config("custom_adam", epochs=1, batch_size=4, val_fraction=0.25)
@@ -125,6 +129,7 @@ def test_mobilenet_preset_trains_saves_and_decays_the_learning_rate(tmp_path):
     np.testing.assert_allclose(model.predict_on_batch(x), res.model.predict_on_batch(x), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_best_selection_keeps_and_reports_the_best_epoch(tmp_path):
     ds = tiny_dataset()
     cfg = load_train_config("custom_adam", epochs=4, batch_size=4)

@@ -72,6 +72,7 @@ def test_missing_config_file(tmp_path, capsys):
     assert "config file not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_exit_status_in_a_subprocess(tmp_path):
     path = write(tmp_path, '[campaign]\nseed = -3\n')
     out = subprocess.run([sys.executable, "-m", "selfunc", "simulate", str(path), "--out",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import missing_real_data
 from selfunc.crowd import load_tree
 from selfunc.crowd.export import EXPORT_COLUMNS
 
@@ -26,10 +27,8 @@ ZOONIVERSE = next(
 def zooniverse_data() -> Path:
     """Folder of the real Zooniverse exports (shared/data/real/zooniverse)."""
     if ZOONIVERSE is None:
-        pytest.skip(
-            "real Zooniverse exports not found: no data/real/zooniverse under "
-            + " or ".join(str(p) for p in _SHARED_CANDIDATES)
-        )
+        missing_real_data("real Zooniverse exports not found: no data/real/zooniverse under "
+                          + " or ".join(str(p) for p in _SHARED_CANDIDATES))
     return ZOONIVERSE
 
 

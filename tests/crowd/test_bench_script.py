@@ -2,9 +2,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import REPO
 
 
+@pytest.mark.slow
 def test_benchmark_script_runs_small():
     script = REPO / "scripts" / "bench" / "crowd.py"
     done = subprocess.run([sys.executable, str(script), "--rows", "3000", "--volunteers", "200"],

@@ -41,6 +41,7 @@ def project(tree, tmp_path_factory):
     return sim, export, experts
 
 
+@pytest.mark.slow
 def test_aggregate_with_experts_writes_everything(project, tmp_path, capsys):
     sim, export, experts = project
     out = tmp_path / "out"
@@ -65,6 +66,7 @@ def test_aggregate_with_experts_writes_everything(project, tmp_path, capsys):
     assert "all   weighted: n=" in printed and "wrote" in printed
 
 
+@pytest.mark.slow
 def test_hdf5_format(project, tmp_path):
     _, export, experts = project
     out = tmp_path / "out"

@@ -9,11 +9,10 @@ from helpers_detect import ECF_TOTAL, INSTRUMENT, inject
 from selfunc.detect import likelihood as lk
 from selfunc.detect import wavelet
 from selfunc.detect.inputs import estimate_background
-from selfunc.detect.mge import beta_mge, king_mixture_mge
 from selfunc.pointing import rng_for
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel, king
+from selfunc.profiles.mge import beta_mge, king_mixture_mge
 from selfunc.xray import observe
-from selfunc.xray import psf as xpsf
 
 #: Noise of the 2-D B3-spline starlet planes for unit white Gaussian noise, scales 1-6
 #: (Starck, Murtagh & Bijaoui 1998, "Image Processing and Data Analysis", table of σ_j^e
@@ -38,6 +37,7 @@ def test_starlet_noise_per_scale_matches_the_b3_table():
     assert np.allclose(norms, sig, rtol=0.02)
 
 
+@pytest.mark.slow
 def test_thresholds_are_deterministic_and_gaussian_at_high_background():
     for method in ("monte_carlo", "cornish_fisher"):
         wavelet.thresholds.cache_clear()
@@ -77,9 +77,9 @@ def test_achieved_false_detection_rate_per_scale(b):
 @pytest.mark.parametrize("camera,theta", [("pn", 0.0), ("mos1", 6.0), ("mos2", 11.0)])
 def test_king_mge_encircled_energy_within_one_percent(camera, theta):
     m = king_mixture_mge((camera,), (1.0,), 1.2, theta)
-    rc, alpha = xpsf.king_parameters(camera, 1.2, theta)
+    rc, alpha = king.king_parameters(camera, 1.2, theta)
     r = np.geomspace(1.0, 300.0, 40)  # arcsec
-    assert np.allclose(m.encircled(r), xpsf.encircled_energy(r, rc, alpha), atol=0.01)
+    assert np.allclose(m.encircled(r), king.encircled_energy(r, rc, alpha), atol=0.01)
 
 
 def test_beta_mge_encircled_energy_within_one_percent():

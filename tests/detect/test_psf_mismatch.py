@@ -13,11 +13,11 @@ from helpers_detect import INSTRUMENT, inject
 from selfunc.config.models import DetectionConfig
 from selfunc.detect import run
 from selfunc.detect.pipeline import DetectionImages
-from selfunc.xray import psf as xpsf
+from selfunc.profiles import king
 
 
 def king_photons(rng, n, camera, theta, x, y, pixel, energy=1.2):
-    rc, alpha = xpsf.king_parameters(camera, energy, theta)
+    rc, alpha = king.king_parameters(camera, energy, theta)
     u = rng.uniform(size=n)
     r = rc * np.sqrt((1 - u) ** (1 / (1 - alpha)) - 1) / pixel
     phi = rng.uniform(0, 2 * np.pi, n)

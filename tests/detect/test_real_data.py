@@ -7,6 +7,7 @@ from astropy.table import Table
 from selfunc.cli import main
 
 
+@pytest.mark.slow
 def test_a1835_mos2_cluster_extended_and_point_sources_point_like(real_data, tmp_path):
     d = real_data / "xmm_a1835_mos2"
     out = tmp_path / "a1835.fits"
@@ -31,6 +32,7 @@ def test_a1835_mos2_cluster_extended_and_point_sources_point_like(real_data, tmp
     assert extended.sum() <= 2
 
 
+@pytest.mark.slow
 def test_elais_s1_blank_field_without_exposure_map_is_refused_then_runs(real_data, tmp_path, capsys):
     f = real_data / "xmm_pn_superres" / "sky_wcs_20ks" / "0827240501_image_split_500_2000_20ks_1_1.fits.gz"
     assert main(["detect", str(f), "--out", str(tmp_path / "x.fits")]) == 2

@@ -4,6 +4,7 @@ exposure, 10⁻⁷ counts of background per pixel, float32), so the statistics a
 level; the PSF's camera shares come from the stored per-camera exposure maps."""
 
 import numpy as np
+import pytest
 
 from helpers_detect import ECF_TOTAL, inject
 from selfunc.config.models import DetectionConfig
@@ -12,6 +13,7 @@ from selfunc.detect.inputs import read_images
 from selfunc.xray.fitsio import write_observation
 
 
+@pytest.mark.slow
 def test_stored_pointing_redetects_to_quantisation_precision(tmp_path):
     rows = [dict(kind="agn", spectrum="agn", xi=-120.0, eta=60.0, flux=300 / (ECF_TOTAL["agn"] * 1e4)),
             dict(kind="cluster", spectrum="cluster", xi=90.0, eta=-80.0, core_radius=20.0,

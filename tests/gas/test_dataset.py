@@ -37,6 +37,7 @@ def run(model, flux=1e-12):
                            max_photon_flux=flux / 30_000, rng=np.random.default_rng(4))
 
 
+@pytest.mark.slow
 def test_user_dataset_gives_a_beta_profile_normalised_to_the_drawn_flux(beta_file):
     model = GasModel(name="user", kind="dataset", path=beta_file, center=(800, 800, 800),
                      redshift=Z, normal="x", radius=780.0, core_radius=30.0)

@@ -38,6 +38,7 @@ def test_cool_core_temperature_and_density():
     assert n0 == pytest.approx(np.sqrt(1 + 9))
 
 
+@pytest.mark.slow
 def test_photon_fluxes_sum_to_the_drawn_flux_inside_the_aperture():
     ph = photons(GasModel(name="s"))
     inside = np.hypot(ph.xi, ph.eta) <= 200.0
@@ -45,6 +46,7 @@ def test_photon_fluxes_sum_to_the_drawn_flux_inside_the_aperture():
     assert ph.flux[inside].sum() == pytest.approx(1e-12, rel=4 / np.sqrt(n))
 
 
+@pytest.mark.slow
 def test_merger_substructure_shifts_the_centroid_along_its_position_angle():
     merger = GasModel(name="m", substructure=Substructure(offset=3.0, density_ratio=0.7,
                                                           core_radius=0.7))
@@ -59,6 +61,7 @@ def test_merger_substructure_shifts_the_centroid_along_its_position_angle():
         assert abs(across) < 3.0
 
 
+@pytest.mark.slow
 def test_ellipsoid_axis_ratio_shows_in_the_projected_moments():
     flat = GasModel(name="e", axis_ratio=(0.5, 1.0))
     ph = photons(flat, pa=90.0)  # long (x) axis to the east

@@ -69,6 +69,7 @@ def test_beta_model_through_pyxsim_matches_the_analytic_route():
         1.06, abs=0.02)
 
 
+@pytest.mark.slow
 def test_counts_reproduce_bit_for_bit_and_depend_on_the_seed():
     pop = population()
     t = cluster("pyxsim", flux=5e-14)

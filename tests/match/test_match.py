@@ -3,7 +3,8 @@
 import numpy as np
 from astropy.table import Table
 
-from selfunc.match import MatchRule, crossmatch
+from selfunc.config.models import MatchConfig
+from selfunc.match import crossmatch
 
 TRUTH = Table(dict(
     id=[0, 1, 2, 3, 4, 5, 6, 7],
@@ -42,7 +43,7 @@ def test_radius_rule_point_vs_extended():
     mc, _ = crossmatch(c, TRUTH, pixel=2.5)
     assert list(mc["label"]) == ["other", "hi-z"]
     c = cands([(200 + 9 / 2.5, 50)])
-    assert crossmatch(c, TRUTH, pixel=2.5, rule=MatchRule(point_radius=8.0))[0]["label"][0] == "other"
+    assert crossmatch(c, TRUTH, pixel=2.5, rule=MatchConfig(point_radius=8.0))[0]["label"][0] == "other"
 
 
 def test_split_cluster_counts_once_with_the_best_candidate():

@@ -64,6 +64,7 @@ def test_magnitudes_follow_the_schechter_shape():
     assert stats.kstest(x, cdf).pvalue > 0.01
 
 
+@pytest.mark.slow
 def test_richness_relation_and_scatter():
     cfg = ClusterGalaxyConfig()
     assert members.mean_richness(cfg.mass_pivot, cfg) == pytest.approx(60.0)

@@ -6,7 +6,7 @@ from selfunc.errors import SelfuncError
 from selfunc.selection.catalogues import (
     completeness_sample, matched_candidates, purity_sample, read_catalogues,
 )
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 
 def test_join_and_samples_follow_the_contract(campaign):

@@ -31,6 +31,7 @@ def fitted(campaign, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_fit_writes_both_functions_with_provenance(fitted, campaign):
     path = fitted / "selection.h5"
     assert sorted(SelectionFunction.names(path)) == ["completeness", "purity"]
@@ -57,6 +58,7 @@ def test_fit_writes_both_functions_with_provenance(fitted, campaign):
         assert f["completeness/grid/median"].shape == (40, 10, 10, 10)
 
 
+@pytest.mark.slow
 def test_fit_makes_the_plots(fitted):
     names = ["completeness_curves", "completeness_map", "completeness_corner",
              "purity_curves", "purity_corner", "extent_likelihood"]

@@ -6,7 +6,7 @@ from selfunc.errors import SelfuncError
 from selfunc.selection import plots
 from selfunc.selection.function import SelectionFunction
 from selfunc.selection.models import completeness_model
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 from .conftest import TRUE_C1, draw_clusters, theta_of
 
@@ -35,7 +35,7 @@ def test_completeness_curves_panel_per_core_radius_bin(known, tmp_path):
         # The model rises from ~0 to the ceiling 0.93 over the flux range.
         assert yy[0] < 0.3 and 0.85 < yy[-1] <= 0.93 + 1e-6
         assert np.all(np.diff(yy) >= -1e-9)
-    assert "5 ≤ core_radius < 15" in visible[0].get_title()
+    assert "5 ≤ core_radius < 15 arcsec" in visible[0].get_title()
     fig.savefig(tmp_path / "c.png")
 
 
@@ -56,6 +56,23 @@ def test_corner_plot_shape_and_truth_markers():
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 6                    # lower triangle incl. diagonal of 3 × 3
     assert "a = " in visible[0].get_title()
+
+
+def test_corner_plot_explains_every_parameter_with_its_pivot_and_unit(known):
+    sf, _, _ = known
+    names = sf.parameter_names
+    text = [sf.model.describe(n) for n in names]
+    assert [t.split(":")[0] for t in text] == list(names)
+    # The pivots and units of completeness_model's covariates (selection.models.COVARIATES).
+    joined = "\n".join(text)
+    for needle in ("log10(flux / 1e-14 erg / (s cm2))", "log10(core_radius / 20 arcsec)",
+                   "log10(exposure / 10000 s)", "(offaxis / 10 arcmin)²"):
+        assert needle in joined
+    fig = plots.corner(sf.samples, names, descriptions=text)
+    shown = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert shown == [joined]
+    with pytest.raises(ValueError, match="'mu_redshift' is not a parameter"):
+        sf.model.describe("mu_redshift")
 
 
 def test_extent_likelihood_plane_by_label_and_by_truth():

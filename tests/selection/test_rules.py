@@ -3,7 +3,7 @@ import pytest
 from astropy.table import Table
 
 from selfunc.errors import SelfuncError
-from selfunc.selection.rules import NAMED_SELECTIONS, Selection, parse_rule
+from selfunc.rules import NAMED_SELECTIONS, Selection, parse_rule
 
 
 @pytest.fixture

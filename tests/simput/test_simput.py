@@ -16,7 +16,7 @@ from selfunc.config.models import ClusterGrid, PopulationConfig
 from selfunc.errors import SelfuncError
 from selfunc.pointing import rng_for
 from selfunc.simput import spectra
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel
 from selfunc.sky.draw import draw
 from selfunc.xray.fitsio import write_truth
 
@@ -133,6 +133,7 @@ def _cli(argv):
     return args.func(args)
 
 
+@pytest.mark.slow
 def test_cli_exports_a_truth_file_with_a_3d_cluster(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SELFUNC_CACHE", str(tmp_path / "cache"))
     campaign = tmp_path / "campaign.toml"

@@ -69,6 +69,7 @@ def _star_and_galaxy_sky(n_pointings=400, glat=45.58):
     return kind, flux, area_field, area_place
 
 
+@pytest.mark.slow
 def test_star_and_nearby_galaxy_counts_follow_their_references():
     """Stars: 2.1 deg⁻² above 7e-14 (0.5–4.5 keV) in the XMM BSS (Della Ceca et al. 2004: 58
     stars in 28.1 deg²), i.e. above 0.85 × 7e-14 in 0.5–2 keV at ⟨1/sin|b|⟩ = 1.4 (b = 45.6°).

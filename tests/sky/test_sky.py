@@ -8,7 +8,8 @@ from selfunc.config.models import AgnConfig, ClusterGrid, PopulationConfig, Rang
 from selfunc.pointing import draw_pointings, rng_for
 from selfunc.config.models import SurveyConfig
 from selfunc import scaling
-from selfunc.sky import betamodel, lognlogs
+from selfunc.profiles import betamodel
+from selfunc.sky import lognlogs
 from selfunc.sky.draw import draw
 
 
@@ -129,3 +130,20 @@ def test_pointings_reproducible_and_independent_of_count():
     assert a == b[:5]
     assert all(abs(p.glat) >= 20 for p in b)
     assert {p.exposure for p in b} <= {10_000.0, 20_000.0}
+
+
+def test_tangent_wcs_is_the_gnomonic_projection_of_the_offsets():
+    # astropy's TAN projection of tangent_wcs against selfunc's own gnomonic formulas
+    # (radec_to_offsets), two independent code paths: pixel − CRPIX = (−ξ, η)/pixel, also in
+    # a cutout window (CRPIX shifted by its corner), to 1e-6 arcsec over ±0.8° × ±0.25°.
+    from selfunc.sky.tangent import radec_to_offsets, tangent_wcs
+
+    rng = np.random.default_rng(0)
+    ra = 33.0 + rng.uniform(-0.8, 0.8, 50)
+    dec = -71.0 + rng.uniform(-0.25, 0.25, 50)
+    xi, eta = radec_to_offsets(33.0, -71.0, ra, dec)
+    for npix, pixel, x0, y0 in ((768, 2.5, 0, 0), (1920, 1.0, 300, 700)):
+        x, y = tangent_wcs(33.0, -71.0, npix, pixel, x0, y0).world_to_pixel_values(ra, dec)
+        centre = (npix - 1) / 2.0
+        np.testing.assert_allclose((x + x0 - centre) * pixel, -xi, atol=1e-6)
+        np.testing.assert_allclose((y + y0 - centre) * pixel, eta, atol=1e-6)

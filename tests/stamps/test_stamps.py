@@ -6,12 +6,12 @@ from astropy.table import Table
 
 from selfunc.stamps import (PAPER, ZENODO, StampConfig, band_stamp, channel_order, compose,
                             cutout, load_stamp_config, make_stamps, reorder, resample)
-from selfunc.stamps.config import BandConfig, CutConfig
-from selfunc.xray.wcs import image_wcs
+from selfunc.config.stamps import BandConfig, CutConfig
+from selfunc.sky.tangent import tangent_wcs
 
 
 def sky(npix=400, pixel=2.5, ra=150.0, dec=2.0):
-    return np.zeros((npix, npix)), image_wcs(ra, dec, npix, pixel)
+    return np.zeros((npix, npix)), tangent_wcs(ra, dec, npix, pixel)
 
 
 def test_xray_cutout_is_168_pixels_about_the_position():

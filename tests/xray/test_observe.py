@@ -9,9 +9,9 @@ from astropy.table import Table
 from helpers import empty_population, spec, truth_of
 from selfunc.config.models import BackgroundConfig, EcfConfig, InstrumentConfig
 from selfunc.pointing import rng_for
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel, king
 from selfunc.spectra import agn_ecf, cluster_ecf
-from selfunc.xray import ccd, observe, psf, vignetting
+from selfunc.xray import ccd, observe, vignetting
 
 
 def source_model(obs, camera):
@@ -37,6 +37,7 @@ def test_point_source_counts_are_flux_ecf_exposure_vignetting(theta_arcmin):
     assert obs.truth["counts_expected"][0] == pytest.approx(total, rel=1e-9)
 
 
+@pytest.mark.slow
 def test_each_pointing_nh_and_cluster_spectrum_set_the_counts():
     inst = InstrumentConfig(**WIDE)
     rows = [dict(kind="cluster", spectrum="cluster", xi=0.0, eta=0.0, flux=1e-14,
@@ -182,8 +183,8 @@ def test_beta_model_profile_matches_formula_convolved_with_psf():
     r = np.hypot(g[None, :], g[:, None])
     sb = np.where(r <= 10 * rc, betamodel.profile(r, rc), 0.0)
     sb /= sb.sum()
-    krc, ka = psf.king_parameters("pn", inst.effective_energy, theta)
-    kern = psf.king_profile(r, krc, ka) * h * h
+    krc, ka = king.king_parameters("pn", inst.effective_energy, theta)
+    kern = king.king_profile(r, krc, ka) * h * h
     from scipy import signal
     ref = signal.fftconvolve(sb, kern, mode="same")
     edges = np.array([0, 5, 10, 20, 30, 45, 60, 90, 120, 160])  # out to 8 core radii

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from selfunc.xray import psf
+from selfunc.profiles import king
 from selfunc.xray.render import ImageGrid, SourceList, render_camera
 
 R_IN = 60.0
@@ -32,36 +32,36 @@ def test_king_parameters_follow_the_ccf_energy_and_off_axis_terms():
     # xmm_facts §1.2-1.3: the MOS1 CCF table (XRT1_XPSF_0005) goes from r_c = 5.074", alpha =
     # 1.472 at 0 keV to 4.720", 1.457 at 1.5 keV on axis; the pn CCF alpha from 1.503 on axis to
     # 1.368 at 10' (1.5 keV). The calibrated model keeps these differences (docs/physics.md §4).
-    rc0, a0 = psf.king_parameters("mos1", 0.0, 0.0)
-    rc1, a1 = psf.king_parameters("mos1", 1.5, 0.0)
+    rc0, a0 = king.king_parameters("mos1", 0.0, 0.0)
+    rc1, a1 = king.king_parameters("mos1", 1.5, 0.0)
     assert rc1 - rc0 == pytest.approx(4.720 - 5.074, abs=0.002)
     assert a1 - a0 == pytest.approx(1.457 - 1.472, abs=0.0005)
-    _, a_on = psf.king_parameters("pn", 1.5, 0.0)
-    _, a_off = psf.king_parameters("pn", 1.5, 10.0)
+    _, a_on = king.king_parameters("pn", 1.5, 0.0)
+    _, a_off = king.king_parameters("pn", 1.5, 10.0)
     assert a_off - a_on == pytest.approx(1.368 - 1.503, abs=0.001)
     # Beyond the 12' calibration the parameters are held, not extrapolated.
-    assert psf.king_parameters("pn", 1.5, 15.0) == psf.king_parameters("pn", 1.5, 12.0)
+    assert king.king_parameters("pn", 1.5, 15.0) == king.king_parameters("pn", 1.5, 12.0)
 
 
 @pytest.mark.parametrize("camera", ["pn", "mos1", "mos2"])
 @pytest.mark.parametrize("theta", [0.0, 5.0, 10.0])
 def test_encircled_energy_matches_king_formula(camera, theta):
     img, x, y, grid = render_point(camera, theta)
-    rc, alpha = psf.king_parameters(camera, 1.2, theta)
+    rc, alpha = king.king_parameters(camera, 1.2, theta)
     for radius in (15.0, 30.0, 60.0):
         w = aperture_weights(grid.npix, x, y, radius / grid.pixel)
         measured = float((img * w).sum())
-        expected = float(psf.encircled_energy(radius, rc, alpha))
+        expected = float(king.encircled_energy(radius, rc, alpha))
         assert measured == pytest.approx(expected, rel=0.02), (radius, measured, expected)
 
 
 def test_point_source_image_integrates_to_its_counts():
     img, x, y, grid = render_point("pn", 3.0, npix=768)
-    rc, alpha = psf.king_parameters("pn", 1.2, 3.0)
+    rc, alpha = king.king_parameters("pn", 1.2, 3.0)
     half = grid.npix * grid.pixel / 2
     # What a square image of half-width 960" holds lies between EE of the inscribed and of
     # the circumscribed circle.
-    lo, hi = psf.encircled_energy(half - 5, rc, alpha), psf.encircled_energy(half * 1.42, rc, alpha)
+    lo, hi = king.encircled_energy(half - 5, rc, alpha), king.encircled_energy(half * 1.42, rc, alpha)
     assert lo - 0.003 <= img.sum() <= hi + 0.003
 
 

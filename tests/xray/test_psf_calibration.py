@@ -11,7 +11,8 @@ import pytest
 from helpers import empty_population, spec, truth_of
 from selfunc.config.models import EcfConfig, InstrumentConfig
 from selfunc.pointing import rng_for
-from selfunc.xray import observe, psf, vignetting
+from selfunc.profiles import king
+from selfunc.xray import observe, vignetting
 
 RADII = np.array([15.0, 30.0, 45.0, 60.0])
 EUPPER = {"mos1": [0.68, 0.83, 0.89, 0.92], "mos2": [0.69, 0.83, 0.89, 0.93],
@@ -31,8 +32,8 @@ def aperture_weights(n, x0, y0, radius_pix, sub=10):
 
 @pytest.mark.parametrize("camera", CAMERAS)
 def test_on_axis_eef_within_5_percent_of_eupper(camera):
-    rc, alpha = psf.king_parameters(camera, ENERGY, 0.0)
-    eef = psf.encircled_energy(RADII, rc, alpha)
+    rc, alpha = king.king_parameters(camera, ENERGY, 0.0)
+    eef = king.encircled_energy(RADII, rc, alpha)
     np.testing.assert_allclose(eef, EUPPER[camera], rtol=0.05)
 
 
@@ -41,9 +42,9 @@ def test_on_axis_eef_within_5_percent_of_eupper(camera):
 def test_hew_and_eef15_across_the_field(camera, theta):
     # HEW: the UHB on-axis value within 5 % (the [A] tag: UHB Table 2 not re-read); off axis
     # the model keeps it (eupper: one EEF table for the field, ~5 %), so the same bound holds.
-    rc, alpha = psf.king_parameters(camera, ENERGY, theta)
-    assert psf.half_energy_width(rc, alpha) == pytest.approx(UHB_HEW[camera], rel=0.05)
-    assert psf.encircled_energy(15.0, rc, alpha) == pytest.approx(EUPPER[camera][0], rel=0.05)
+    rc, alpha = king.king_parameters(camera, ENERGY, theta)
+    assert king.half_energy_width(rc, alpha) == pytest.approx(UHB_HEW[camera], rel=0.05)
+    assert king.encircled_energy(15.0, rc, alpha) == pytest.approx(EUPPER[camera][0], rel=0.05)
 
 
 # CCF XRTn_XPSF KING_PARAMS (Ghizzardi 2001/2002; CAL-SRN-0116 for pn; xmm_facts §1.2):
@@ -67,23 +68,23 @@ def test_off_axis_hew_changes_as_the_ccf_king_calibration_says(camera, theta):
     recalibration) changes the HEW by −4 % (pn) to +3 % (MOS) out to 12′: the model's
     HEW(θ)/HEW(0) must agree with the CCF's within 5 %."""
     ccf = _ccf_hew(camera, ENERGY, theta) / _ccf_hew(camera, ENERGY, 0.0)
-    ours = (psf.half_energy_width(*psf.king_parameters(camera, ENERGY, theta))
-            / psf.half_energy_width(*psf.king_parameters(camera, ENERGY, 0.0)))
+    ours = (king.half_energy_width(*king.king_parameters(camera, ENERGY, theta))
+            / king.half_energy_width(*king.king_parameters(camera, ENERGY, 0.0)))
     assert abs(ccf - 1) < 0.06          # the reference itself: a nearly flat HEW
     assert ours == pytest.approx(ccf, rel=0.05)
 
 
 def test_wings_follow_the_ccf_slope_and_parameters_are_held_beyond_12_arcmin():
     # W90 grows off axis (UHB §3.2.1.2 Figs. 9-10) through the CCF's alpha(theta) term.
-    w90 = [2 * psf.encircled_energy_radius(0.9, *psf.king_parameters("pn", ENERGY, t))
+    w90 = [2 * king.encircled_energy_radius(0.9, *king.king_parameters("pn", ENERGY, t))
            for t in (0.0, 5.0, 10.0)]
     assert w90[0] < w90[1] < w90[2]
-    assert psf.king_parameters("pn", ENERGY, 15.0) == psf.king_parameters("pn", ENERGY, 12.0)
+    assert king.king_parameters("pn", ENERGY, 15.0) == king.king_parameters("pn", ENERGY, 12.0)
 
 
 def test_unknown_camera_is_refused_with_its_name():
     with pytest.raises(ValueError, match="mos3"):
-        psf.king_parameters("mos3", 1.2, 0.0)
+        king.king_parameters("mos3", 1.2, 0.0)
 
 
 def _observed_point(theta):
@@ -126,8 +127,8 @@ def test_rendered_point_source_has_the_calibrated_eef_and_hew(theta):
         hew = 2 * np.interp(0.5, eef, radii)
         assert hew == pytest.approx(UHB_HEW[cam], rel=0.05), cam
         # The image and the formula agree (2.5" pixels smooth the core by ~0.7" rms).
-        rc, alpha = psf.king_parameters(cam, inst.effective_energy, theta)
-        np.testing.assert_allclose(at, psf.encircled_energy(RADII, rc, alpha), rtol=0.02,
+        rc, alpha = king.king_parameters(cam, inst.effective_energy, theta)
+        np.testing.assert_allclose(at, king.encircled_energy(RADII, rc, alpha), rtol=0.02,
                                    err_msg=cam)
 
 
@@ -140,9 +141,9 @@ def test_rendered_point_source_conserves_its_counts(theta):
     near = min(x, inst.npix - 1 - x) * inst.pixel_size
     for cam in inst.cameras:
         got = (obs.model[cam] - obs.background[cam]).sum() / expected[cam]
-        rc, alpha = psf.king_parameters(cam, inst.effective_energy, theta)
-        lo = psf.encircled_energy(near - 5.0, rc, alpha)
-        hi = psf.encircled_energy(np.hypot(2 * half, half), rc, alpha)
+        rc, alpha = king.king_parameters(cam, inst.effective_energy, theta)
+        lo = king.encircled_energy(near - 5.0, rc, alpha)
+        hi = king.encircled_energy(np.hypot(2 * half, half), rc, alpha)
         assert lo - 0.003 <= got <= hi + 0.003, (cam, got, lo, hi)
 
 
@@ -159,6 +160,6 @@ def test_detection_psf_is_the_same_calibrated_model(theta):
     mge = model.at(x, 0.0)
     shares = model.shares(x, 0.0)
     r = np.array([5.0, 10.0, 15.0, 30.0, 60.0, 120.0])
-    king = sum(s * psf.encircled_energy(r, *psf.king_parameters(c, ENERGY, theta))
-               for c, s in zip(CAMERAS, shares))
-    np.testing.assert_allclose(mge.encircled(r / pixel), king, atol=0.005)
+    ee = sum(s * king.encircled_energy(r, *king.king_parameters(c, ENERGY, theta))
+             for c, s in zip(CAMERAS, shares))
+    np.testing.assert_allclose(mge.encircled(r / pixel), ee, atol=0.005)

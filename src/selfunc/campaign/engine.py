@@ -27,7 +27,7 @@ from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.campaign.inject import injection_rows, run_injection
 from selfunc.campaign.lock import FolderLock
 from selfunc.campaign.screening import stamp_config
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 from selfunc.campaign.simulate import is_done, merge, pointing_dir, run_pointing, spec_rows
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError

@@ -25,7 +25,7 @@ from selfunc.detect.inputs import read_images
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
 from selfunc.pointing import rng_for
-from selfunc.sky.draw import TRUTH_UNITS, _place, clusters
+from selfunc.sky.draw import TRUTH_UNITS, clusters
 from selfunc.xray.inject import inject_sources
 
 __all__ = ["run_injection", "injection_rows"]
@@ -85,7 +85,7 @@ def run_injection(index: int, cfg: CampaignConfig, out) -> dict:
     t1 = time.perf_counter()
     injected = type(images)(counts, images.exposure, images.background, images.wcs)
     cand = detect_run(injected, psf, cfg.detection)
-    cand, truth = crossmatch(cand, truth, psf.pixel)
+    cand, truth = crossmatch(cand, truth, psf.pixel, cfg.match)
     t2 = time.perf_counter()
     folder = pointing_dir(out, index)
     with atomic_path(folder / "candidates.fits") as tmp:

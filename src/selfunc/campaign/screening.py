@@ -21,8 +21,8 @@ from astropy.table import Table
 
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
-from selfunc.selection.rules import Selection
-from selfunc.stamps.config import StampConfig
+from selfunc.rules import Selection
+from selfunc.config.stamps import StampConfig
 from selfunc.stamps.dataset import StampDataset, concatenate, read_dataset
 from selfunc.stamps.make import make_stamps
 

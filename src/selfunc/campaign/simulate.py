@@ -31,7 +31,7 @@ from selfunc.detect import run as detect_run
 from selfunc.detect.inputs import from_observation
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
-from selfunc.pointing import PointingSpec, draw_pointings, rng_for
+from selfunc.pointing import PointingSpec, draw_pointings, pointing_table, rng_for
 from selfunc.sky.draw import draw
 from selfunc.stamps.dataset import write_dataset
 from selfunc.xray import observe
@@ -62,7 +62,7 @@ def detect_pointing(obs, truth, cfg: CampaignConfig):
     """Detection on the combined images, then the match with the truth."""
     images, psf = from_observation(obs, cfg.instrument)
     cand = detect_run(images, psf, cfg.detection)
-    return crossmatch(cand, truth, obs.pixel)
+    return crossmatch(cand, truth, obs.pixel, cfg.match)
 
 
 def optical_scene(spec: PointingSpec, truth, cfg: CampaignConfig):
@@ -158,7 +158,7 @@ def merge(out: Path, rows: list[dict], detected: bool = True) -> None:
     tables = [("truth", truth)]
     if detected:
         tables.append(("candidates", _stack(out, rows, "candidates")))
-    tables.append(("pointings", Table(rows=rows)))
+    tables.append(("pointings", pointing_table(rows)))
     cat = out / "catalogues"
     for name, table in tables:
         with atomic_path(cat / f"{name}.h5") as tmp:

@@ -67,7 +67,7 @@ def campaign_volunteers(out, *, screen: str | None = None, seed: int | None = No
     from selfunc.crowd.behaviour import load_behaviour
     from selfunc.crowd.volunteers import screen_by_volunteers, volunteer_rng
     from selfunc.io import atomic_path
-    from selfunc.selection.rules import Selection
+    from selfunc.rules import Selection
     from selfunc.stamps.make import candidate_ids
 
     out = Path(out)

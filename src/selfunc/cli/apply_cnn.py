@@ -88,7 +88,7 @@ def _campaign(args, model, meta):
     from pathlib import Path
 
     from selfunc.cnn.pointing import pointing_inputs, score_pointing
-    from selfunc.selection.rules import Selection
+    from selfunc.rules import Selection
 
     inputs = pointing_inputs(args.campaign, args.pointing)
     rule = args.screen or inputs.cfg.cnn.screen

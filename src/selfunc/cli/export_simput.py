@@ -42,18 +42,19 @@ def run(args) -> int:
     import numpy as np
     from astropy.table import Table
 
+    from selfunc.campaign.simulate import pointing_dir
+    from selfunc.cli._paths import output_file
     from selfunc.config.campaign import CampaignConfig
     from selfunc.errors import SelfuncError
+    from selfunc.pointing import rng_for
     from selfunc.simput import build, check, write
-
-    from selfunc.cli._paths import output_file
 
     output_file(args.out)
     source = Path(args.source)
     if source.is_dir():
         if args.pointing is None:
             raise SelfuncError(f"{source}: a campaign folder needs --pointing N")
-        truth_path = source / "pointings" / f"{args.pointing:05d}" / "truth.fits"
+        truth_path = pointing_dir(source, args.pointing) / "truth.fits"
         cfg = _config(args.config or source / "campaign.toml")
     elif source.is_file():
         truth_path = source
@@ -75,9 +76,8 @@ def run(args) -> int:
         raise SelfuncError(f"{truth_path}: not a selfunc truth table (missing columns "
                            f"{', '.join(missing)})")
     pop, inst = cfg.population, cfg.instrument
-    seed = args.seed if args.seed is not None else [int(truth.meta.get("SEED", 0)),
-                                                     int(truth.meta.get("POINTING", 0)), 7]
-    rng = np.random.default_rng(seed)
+    rng = (np.random.default_rng(args.seed) if args.seed is not None else
+           rng_for(int(truth.meta.get("SEED", 0)), int(truth.meta.get("POINTING", 0)), "simput"))
 
     def photons_of(k):
         from selfunc.gas.photons import cluster_photons

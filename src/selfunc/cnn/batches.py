@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from selfunc.streams import training_rng
+
 __all__ = ["BalancedBatches"]
 
 
@@ -65,7 +67,7 @@ class BalancedBatches:
 
     def epoch(self, epoch: int) -> np.ndarray:
         """The batches of ``epoch``: an int array (steps_per_epoch, batch_size) of indices."""
-        rng = np.random.default_rng([self.seed, int(epoch), 0x5EED])
+        rng = training_rng(self.seed, "batches", epoch)
         steps = self.steps_per_epoch
         if not self.balanced:
             all_idx = np.arange(len(self.targets))

@@ -12,7 +12,7 @@ import numpy as np
 from astropy.table import Table
 
 from selfunc.cnn.evaluate import cluster_probability, predict
-from selfunc.stamps.config import StampConfig
+from selfunc.config.stamps import StampConfig
 from selfunc.stamps.make import make_stamps
 
 __all__ = ["stamp_config_of", "score_dataset", "score_candidates", "probability_columns"]

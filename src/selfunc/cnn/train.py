@@ -39,6 +39,7 @@ from selfunc.errors import SelfuncError
 from selfunc.match import CLASSES
 from selfunc.stamps.composite import PAPER, channel_order, n_channels
 from selfunc.stamps.dataset import StampDataset
+from selfunc.streams import training_rng
 
 __all__ = ["train", "TrainResult", "class_names", "targets_of", "Plateau", "format_duration"]
 
@@ -249,7 +250,7 @@ def train(train_ds: StampDataset, cfg: TrainConfig, *, val_ds: StampDataset | No
     classes = class_names(cfg.task)
     if val_ds is None:
         y_all = targets_of(train_ds, cfg.task)
-        keep, held = stratified_split(y_all, cfg.val_fraction, np.random.default_rng([seed, 17]))
+        keep, held = stratified_split(y_all, cfg.val_fraction, training_rng(seed, "split"))
         if len(held) == 0:
             raise SelfuncError("too few stamps to hold out a validation set; give one")
         train_ds, val_ds = train_ds.subset(keep), train_ds.subset(held)
@@ -306,7 +307,7 @@ def train(train_ds: StampDataset, cfg: TrainConfig, *, val_ds: StampDataset | No
     decay = cfg.optimizer.decay
     for epoch in range(start, n_epochs):
         t0 = time.perf_counter()
-        aug_rng = np.random.default_rng([seed, epoch, 0xA06])
+        aug_rng = training_rng(seed, "augment", epoch)
         losses, accs = [], []
         for i, idx in enumerate(batches.epoch(epoch)):
             if cfg.augment.enabled:

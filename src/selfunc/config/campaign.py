@@ -7,9 +7,9 @@ from typing import Literal
 from pydantic import Field
 
 from selfunc.config.models import (DetectionConfig, Frozen, InjectConfig, InstrumentConfig,
-                                   PopulationConfig, SurveyConfig)
+                                   MatchConfig, PopulationConfig, SurveyConfig)
 from selfunc.config.optical import OpticalConfig
-from selfunc.stamps.config import StampConfig
+from selfunc.config.stamps import StampConfig
 
 __all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "STAGES"]
 
@@ -35,7 +35,7 @@ class CnnStageConfig(Frozen):
     """The CNN screening of a campaign's candidates (stages ``stamps`` and ``cnn``).
 
     ``screen``: the candidates that get stamps and a score, a rule of
-    :mod:`selfunc.selection.rules` (the paper screened XAmin's extended candidates, C1 and
+    :mod:`selfunc.rules` (the paper screened XAmin's extended candidates, C1 and
     C2). ``model``: ``"default"`` (the model shipped with selfunc) or the path of a
     ``.keras`` file written by ``selfunc train-cnn``.
     """
@@ -50,6 +50,7 @@ class CampaignConfig(Frozen):
     survey: SurveyConfig = SurveyConfig()
     population: PopulationConfig = PopulationConfig()
     detection: DetectionConfig = DetectionConfig()
+    match: MatchConfig = MatchConfig()
     inject: InjectConfig | None = None
     optical: OpticalConfig = OpticalConfig()
     stamps: StampConfig = StampConfig()

@@ -19,10 +19,12 @@ from selfunc.config.campaign import CampaignConfig
 from selfunc.config.models import (DetectionConfig, InstrumentConfig, PopulationConfig,
                                    SurveyConfig)
 from selfunc.config.optical import OpticalConfig
+from selfunc.config.stamps import StampConfig
 from selfunc.errors import SelfuncError
-from selfunc.stamps.config import StampConfig
+from selfunc.rules import Selection
 
-__all__ = ["configs_dir", "load_campaign", "load_toml", "resolve_preset", "validate"]
+__all__ = ["configs_dir", "load_campaign", "load_stamp_config", "load_toml", "resolve_preset",
+           "validate"]
 
 SECTIONS = {"instrument": InstrumentConfig, "survey": SurveyConfig,
             "population": PopulationConfig, "detection": DetectionConfig,
@@ -134,6 +136,16 @@ def validate(model: type[BaseModel], data: dict, files: list[Path], prefix: str 
         raise SelfuncError(_format_error(exc, files, prefix)) from None
 
 
+def load_stamp_config(name: str | Path = "xamin") -> StampConfig:
+    """A preset of ``configs/stamps/`` by name, or a TOML file (its ``[stamps]`` table, or the
+    whole file)."""
+    path = Path(name)
+    if not (path.suffix == ".toml" and path.is_file()):
+        path = configs_dir() / "stamps" / f"{name}.toml"
+    data = load_toml(path)
+    return validate(StampConfig, data.get("stamps", data), [path])
+
+
 def load_campaign(path: str | Path) -> CampaignConfig:
     """Read a campaign TOML file, resolve its presets and validate everything."""
     path = Path(path)
@@ -141,11 +153,11 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     if not raw:  # running a default campaign without a word is never what was meant
         raise SelfuncError(f"{path}: empty campaign file; expected at least a [campaign] "
                            "table (see configs/campaign/quickstart.toml)")
-    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", *SECTIONS})
+    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", "match", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
-                           "instrument, survey, population, detection, optical, stamps, cnn, "
-                           "inject)")
+                           "instrument, survey, population, detection, match, optical, stamps, "
+                           "cnn, inject)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():
@@ -164,10 +176,14 @@ def load_campaign(path: str | Path) -> CampaignConfig:
         model = Path(cnn["model"])
         cnn = {**cnn, "model": str(model if model.is_absolute() else path.parent / model)}
     parts["cnn"] = cnn
+    match = raw.get("match", {})
+    if not isinstance(match, dict):
+        raise SelfuncError(f"{path}: key 'match' must be a table")
+    parts["match"] = match
     if "inject" in raw:
         parts["inject"] = _inject_paths(raw["inject"], path)
     # The sections named in other files are validated above; what is left ([campaign],
-    # [cnn], [inject]) is in this file, so the error names this file only.
+    # [cnn], [match], [inject]) is in this file, so the error names this file only.
     cfg = validate(CampaignConfig, {"campaign": campaign, **parts}, [path])
     _check_rules(cfg, path)
     return cfg
@@ -175,8 +191,6 @@ def load_campaign(path: str | Path) -> CampaignConfig:
 
 def _check_rules(cfg: CampaignConfig, path: Path) -> None:
     """Parse the selection rules now, not after every pointing has run."""
-    from selfunc.selection.rules import Selection
-
     for key, rule in (("campaign.selection", cfg.campaign.selection),
                       ("cnn.screen", cfg.cnn.screen)):
         try:

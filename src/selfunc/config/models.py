@@ -20,7 +20,7 @@ __all__ = [
     "Frozen", "Range", "EcfTable", "EcfConfig", "BackgroundConfig", "VignettingConfig", "InstrumentConfig",
     "SurveyConfig", "ClusterGrid", "ScalingRelations", "Cosmology", "ClusterMassFunction",
     "AgnConfig", "StarConfig", "NearbyGalaxyConfig", "PairConfig", "CentralAgnConfig",
-    "PopulationConfig", "DetectionConfig", "InjectConfig", "CAMERAS",
+    "PopulationConfig", "DetectionConfig", "MatchConfig", "InjectConfig", "CAMERAS",
     "CoolCore", "Substructure", "GasModel", "ApecTableConfig", "GasConfig",
 ]
 
@@ -537,6 +537,28 @@ class DetectionConfig(Frozen):
     def _scales(self):
         if self.first_scale > self.n_scales:
             raise ValueError("first_scale must not exceed n_scales")
+        return self
+
+
+class MatchConfig(Frozen):
+    """The rule that labels candidates by the truth (``[match]``; :mod:`selfunc.match`).
+
+    A truth component can explain a candidate closer than ``point_radius`` (point sources)
+    or than its core radius clipped to [``extended_min``, ``extended_max``] (β-models), when
+    it is expected to give at least ``min_counts`` counts; clusters below ``lowz_max`` in
+    redshift are ``low-z`` (Kosiba et al. 2020, §2.4). The defaults are selfunc's choice.
+    """
+
+    point_radius: Arcsec = Field(default=10.0, gt=0)
+    extended_min: Arcsec = Field(default=20.0, gt=0)
+    extended_max: Arcsec = Field(default=60.0, gt=0)
+    min_counts: float = Field(default=5.0, ge=0)
+    lowz_max: float = Field(default=0.3, gt=0)
+
+    @model_validator(mode="after")
+    def _extended(self):
+        if self.extended_min > self.extended_max:
+            raise ValueError("extended_min must not exceed extended_max")
         return self
 
 

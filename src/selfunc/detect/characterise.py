@@ -37,7 +37,7 @@ import numpy as np
 
 from selfunc.config.models import DetectionConfig
 from selfunc.detect import likelihood as lk
-from selfunc.detect.mge import beta_mge
+from selfunc.profiles.mge import beta_mge
 from selfunc.detect.psfmodel import PsfModel
 from selfunc.detect.stamps import mixture_image
 

@@ -18,6 +18,7 @@ from selfunc.config.models import InstrumentConfig
 from selfunc.detect.pipeline import DetectionImages
 from selfunc.detect.psfmodel import PsfModel
 from selfunc.errors import SelfuncError
+from selfunc.fitsimage import hdu_names, read_image_hdu
 
 __all__ = ["from_observation", "read_images", "estimate_background", "INSTRUMENTS"]
 
@@ -35,21 +36,6 @@ def from_observation(obs, instrument: InstrumentConfig):
                    axis=((n - 1) / 2, (n - 1) / 2),
                    exposures=tuple(obs.exposure[c] for c in obs.cameras))
     return images, psf
-
-
-def _image_hdu(path: Path, extname: str | None):
-    if not path.is_file():
-        raise SelfuncError(f"{path}: file not found")
-    try:
-        hdul = fits.open(path)
-    except OSError as exc:
-        raise SelfuncError(f"{path}: cannot read as FITS ({exc})") from None
-    if extname is not None and extname in hdul:
-        return hdul[extname]
-    for hdu in hdul:
-        if hdu.is_image and hdu.data is not None and hdu.data.ndim == 2:
-            return hdu
-    raise SelfuncError(f"{path}: no 2-D image HDU" + (f" named {extname}" if extname else ""))
 
 
 def estimate_background(counts: np.ndarray, exposure: np.ndarray, box: int = 64,
@@ -109,38 +95,39 @@ def read_images(counts_path, exposure_path=None, background_path=None, *,
 
     counts_path = Path(counts_path)
     sim = counts_path.is_file() and exposure_path is None
-    hc = _image_hdu(counts_path, "COUNTS" if sim else None)
+    counts, counts_header = read_image_hdu(counts_path, "COUNTS" if sim else None, float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)
-        wcs = WCS(hc.header)
+        wcs = WCS(counts_header)
     if not wcs.has_celestial:
         raise SelfuncError(f"{counts_path}: the image has no celestial WCS (RA/Dec axes)")
-    counts = np.asarray(hc.data, float)
+    names = hdu_names(counts_path) if sim else set()
     if exposure_path is None:
-        if not sim or "EXPOSURE" not in fits.open(counts_path):
+        if "EXPOSURE" not in names:
             raise SelfuncError(f"{counts_path}: give --exposure (no EXPOSURE HDU in this file)")
-        exposure = np.asarray(fits.open(counts_path)["EXPOSURE"].data, float)
+        exposure, _ = read_image_hdu(counts_path, "EXPOSURE", float)
     else:
-        exposure = np.asarray(_image_hdu(Path(exposure_path), None).data, float)
+        exposure, _ = read_image_hdu(exposure_path, None, float)
     if exposure.shape != counts.shape:
         raise SelfuncError(f"{exposure_path}: exposure map shape {exposure.shape} differs from "
                            f"the counts image {counts.shape}")
     if background_path is not None:
-        background = np.asarray(_image_hdu(Path(background_path), None).data, float)
+        background, _ = read_image_hdu(background_path, None, float)
         if background.shape != counts.shape:
             raise SelfuncError(f"{background_path}: background shape {background.shape} differs "
                                f"from the counts image {counts.shape}")
-    elif sim and "BACKGROUND" in fits.open(counts_path):
-        background = np.asarray(fits.open(counts_path)["BACKGROUND"].data, float)
+    elif "BACKGROUND" in names:
+        background, _ = read_image_hdu(counts_path, "BACKGROUND", float)
     else:
         background = estimate_background(counts, exposure)
     scales = wcs.celestial.proj_plane_pixel_scales()
     pixel = float(np.mean([abs(s.to_value("arcsec")) for s in scales]))
     header = fits.getheader(counts_path, 0)
     if camera is None:
-        camera = INSTRUMENTS.get(str(hc.header.get("INSTRUME", header.get("INSTRUME", ""))).strip())
+        camera = INSTRUMENTS.get(str(counts_header.get("INSTRUME",
+                                                       header.get("INSTRUME", ""))).strip())
     cameras = (camera,) if camera else ("pn", "mos1", "mos2")
-    axis = _optical_axis(header, hc.header, wcs, counts.shape)
+    axis = _optical_axis(header, counts_header, wcs, counts.shape)
     # Our own files hold each camera's exposure map: with them the PSF's camera shares are
     # those the campaign used (from_observation), so that re-detecting a stored pointing
     # reproduces its catalogue; without them the shares are the ECF weights alone, which

@@ -11,7 +11,7 @@ many degrees of freedom as extra parameters). The model of every source is
 
 with B the background map (plus fixed neighbours), E the exposure map, E₀ the exposure at
 the stamp centre, P the pixel-integrated profile (PSF, or β-model ⊗ PSF, see
-:mod:`selfunc.detect.mge`) and a the source counts at E₀ (so the rate is a / E₀).
+:mod:`selfunc.profiles.mge`) and a the source counts at E₀ (so the rate is a / E₀).
 
 Models (positions in stamp pixels, core radius r_c in pixels):
 
@@ -29,7 +29,7 @@ import dataclasses
 
 import numpy as np
 
-from selfunc.detect.mge import Mge
+from selfunc.profiles.mge import Mge
 from selfunc.detect.stamps import mixture_image, mixture_image_grad
 
 __all__ = ["Stamp", "Fit", "fit_point", "fit_extended", "fit_double", "fit_point_extended",

@@ -175,6 +175,7 @@ def _table(images, cands, psf: PsfModel, cfg: DetectionConfig) -> Table:
                       ("rate_cluster", "1/s"), ("rate_cluster_err", "1/s"),
                       ("offaxis", "arcmin"), ("exposure", "s"), ("rate", "1/s"),
                       ("rate_err", "1/s"), ("rate_point", "1/s"), ("rate_ext", "1/s"),
+                      ("rate_point_err", "1/s"), ("rate_ext_err", "1/s"),
                       ("background", "1/(s arcmin2)"), ("ra", "deg"), ("dec", "deg")):
         t[col].unit = unit
     t.remove_column("e_ref")

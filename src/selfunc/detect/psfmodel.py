@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from selfunc.detect.mge import Mge, king_mixture_mge
+from selfunc.profiles.mge import Mge, king_mixture_mge
 
 __all__ = ["PsfModel"]
 

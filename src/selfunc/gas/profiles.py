@@ -6,7 +6,7 @@ model's long axis is x (the sky orientation is applied to the photons afterwards
 * Density (gas number density relative to its central scale n₀):
 
   - ``beta``: n = (1 + r_e²)^(−3β/2) (Cavaliere & Fusco-Femiano 1976), whose projection is
-    the β-model surface brightness of :mod:`selfunc.sky.betamodel`;
+    the β-model surface brightness of :mod:`selfunc.profiles.betamodel`;
   - ``gnfw``: n = r_e^(−γ) (1 + r_e^α)^(−(3β − γ)/α), the (α, β, γ) profile of Zhao (1996)
     with the outer slope of the β-model (n ∝ r^(−3β)); γ = 0, α = 2 is the β-model;
 

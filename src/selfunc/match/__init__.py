@@ -1,5 +1,5 @@
 """Detections ↔ truth: labels for candidates, detection records for truth sources."""
 
-from selfunc.match.crossmatch import CLASSES, MatchRule, crossmatch
+from selfunc.match.crossmatch import CLASSES, crossmatch
 
-__all__ = ["CLASSES", "MatchRule", "crossmatch"]
+__all__ = ["CLASSES", "crossmatch"]

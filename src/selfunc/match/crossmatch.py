@@ -1,7 +1,9 @@
 """Cross-match detections with the truth, and label every candidate.
 
-Rule (documented, configurable): a truth component k *can* explain a candidate when their
-separation is below R_k and the component is visible (``counts_expected ≥ min_counts``):
+Rule (``[match]`` of the campaign config, :class:`selfunc.config.models.MatchConfig`, recorded
+with the resolved config in every campaign.toml): a truth component k *can* explain a
+candidate when their separation is below R_k and the component is visible
+(``counts_expected ≥ min_counts``):
 
 * R_k = ``point_radius`` (10″) for point sources (AGN, stars, pair members, central AGN);
 * R_k = clip(r_c, ``extended_min``, ``extended_max``) (20″…60″) for β-model sources.
@@ -18,26 +20,17 @@ double), ``other`` (spurious, edge, artefact: no truth component).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from astropy.table import Table
 
-__all__ = ["MatchRule", "crossmatch", "CLASSES"]
+from selfunc.config.models import MatchConfig
+
+__all__ = ["crossmatch", "CLASSES"]
 
 CLASSES = ("low-z", "hi-z", "galaxy", "point", "other")
 
 
-@dataclasses.dataclass(frozen=True)
-class MatchRule:
-    point_radius: float = 10.0  # arcsec
-    extended_min: float = 20.0
-    extended_max: float = 60.0
-    min_counts: float = 5.0
-    lowz_max: float = 0.3
-
-
-def crossmatch(candidates: Table, truth: Table, pixel: float, rule: MatchRule = MatchRule()):
+def crossmatch(candidates: Table, truth: Table, pixel: float, rule: MatchConfig = MatchConfig()):
     """Return (candidates, truth) copies with the match columns added (pixel: arcsec)."""
     cand = candidates.copy()
     tr = truth.copy()

@@ -32,10 +32,9 @@ from selfunc.optical.catalogue import catalogue_half_size, draw_catalogue
 from selfunc.optical.config import OpticalConfig
 from selfunc.optical.plate import Photometry, density_from_intensity, photometry
 from selfunc.optical.render import PlateGrid, RenderPlan, grain_noise, plan, render_sources
-from selfunc.optical.wcs import plate_wcs
 from selfunc.pointing import PointingSpec
 from selfunc import scaling
-from selfunc.sky.tangent import offsets_to_radec, radec_to_offsets
+from selfunc.sky.tangent import offsets_to_radec, radec_to_offsets, tangent_wcs
 
 __all__ = ["OpticalScene", "OpticalField", "OpticalCutout", "scene", "observe", "cutout",
            "OPTICAL_TRUTH_COLUMNS"]
@@ -119,7 +118,7 @@ class OpticalScene:
         return image, e.astype(np.float32)
 
     def wcs(self, x0: int = 0, y0: int = 0) -> WCS:
-        return plate_wcs(self.spec.ra, self.spec.dec, self.grid.npix, self.grid.pixel, x0, y0)
+        return tangent_wcs(self.spec.ra, self.spec.dec, self.grid.npix, self.grid.pixel, x0, y0)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -6,7 +6,7 @@ x increasing to the west, y to the north) has tangent-plane offsets
     ξ = −(x − c) p,   η = (y − c) p,   c = (npix − 1) / 2,
 
 the convention of :class:`selfunc.xray.render.ImageGrid` and of the FITS WCS of
-:mod:`selfunc.optical.wcs`. A region is ``(x0, y0, nx, ny)``.
+:func:`selfunc.sky.tangent.tangent_wcs`. A region is ``(x0, y0, nx, ny)``.
 
 Each source is drawn on its own stamp whose bounds on the plate grid depend only on the
 source, and stamps are added in catalogue order; the grain noise is drawn per

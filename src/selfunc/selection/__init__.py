@@ -2,8 +2,6 @@
 
 Modules, each holding one idea:
 
-* :mod:`~selfunc.selection.rules` — named selection rules over candidate columns, parsed
-  safely (``"(C1 or C2) and p_cluster > 0.5"``);
 * :mod:`~selfunc.selection.catalogues` — campaign catalogues → completeness/purity samples;
 * :mod:`~selfunc.selection.binned` — binned fractions with Beta-posterior intervals;
 * :mod:`~selfunc.selection.models` — parametric transition models and their Bernoulli
@@ -14,9 +12,12 @@ Modules, each holding one idea:
 * :mod:`~selfunc.selection.calibration` — simulation-based calibration;
 * :mod:`~selfunc.selection.plots` — diagnostic figures.
 
+The selection rules (``"(C1 or C2) and p_cluster > 0.5"``) are :mod:`selfunc.rules`, below
+the config layer that checks them at load time; ``Selection`` is re-exported here.
 See ``docs/selection.md``.
 """
 
+from selfunc.rules import NAMED_SELECTIONS, Selection
 from selfunc.selection.binned import BinnedFraction, binned_fraction, compare
 from selfunc.selection.calibration import CalibrationResult, calibrate
 from selfunc.selection.catalogues import (
@@ -28,7 +29,6 @@ from selfunc.selection.massz import selection_mz
 from selfunc.selection.models import (
     COVARIATES, Covariate, Prior, TransitionModel, completeness_model, purity_model,
 )
-from selfunc.selection.rules import NAMED_SELECTIONS, Selection
 
 __all__ = [
     "Selection", "NAMED_SELECTIONS",

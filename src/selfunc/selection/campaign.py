@@ -134,7 +134,7 @@ def fit_campaign(campaign, out, opts: FitOptions = FitOptions(), *, echo=print,
     from selfunc.selection.catalogues import (completeness_sample, purity_sample,
                                               read_catalogues)
     from selfunc.selection.models import COVARIATES, completeness_model, purity_model
-    from selfunc.selection.rules import Selection
+    from selfunc.rules import Selection
 
     t0 = time.perf_counter()
     out = Path(out)
@@ -222,13 +222,15 @@ def _plots(folder, cat, selection, comp, sf_c, pur, sf_p, echo) -> dict:
     figs = {
         "completeness_curves": plots.completeness_curves(sf_c, comp.values, comp.outcome),
         "completeness_map": plots.completeness_map(sf_c, comp.values, comp.outcome),
-        "completeness_corner": plots.corner(sf_c.samples, sf_c.parameter_names,
-                                            title=f"completeness of [{selection.expression}]"),
+        "completeness_corner": plots.corner(
+            sf_c.samples, sf_c.parameter_names, title=f"completeness of [{selection.expression}]",
+            descriptions=[sf_c.model.describe(n) for n in sf_c.parameter_names]),
     }
     if sf_p is not None:
         figs["purity_curves"] = plots.purity_curves(sf_p, pur.values, pur.outcome)
-        figs["purity_corner"] = plots.corner(sf_p.samples, sf_p.parameter_names,
-                                             title=f"purity of [{selection.expression}]")
+        figs["purity_corner"] = plots.corner(
+            sf_p.samples, sf_p.parameter_names, title=f"purity of [{selection.expression}]",
+            descriptions=[sf_p.model.describe(n) for n in sf_p.parameter_names])
     cand = cat.candidates
     if "ext" in cand.colnames and "ext_ml" in cand.colnames:
         sel = selection.apply(cand, source=str(cat.file("candidates")))

@@ -26,7 +26,7 @@ from astropy.table import Table
 
 from selfunc.errors import SelfuncError
 from selfunc.selection.models import COVARIATES
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 __all__ = ["Catalogues", "Sample", "read_catalogues", "completeness_sample", "purity_sample",
            "matched_candidates", "column"]

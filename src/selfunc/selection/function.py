@@ -36,7 +36,7 @@ import numpy as np
 from selfunc.errors import SelfuncError
 from selfunc.selection.fitting import Posterior
 from selfunc.selection.models import COVARIATES, Covariate, TransitionModel
-from selfunc.selection.rules import Selection
+from selfunc.rules import Selection
 
 __all__ = ["SelectionFunction", "GridTable", "evenly_spaced", "FORMAT", "FORMAT_VERSION"]
 

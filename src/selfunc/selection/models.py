@@ -189,6 +189,14 @@ COVARIATES: dict[str, Covariate] = {
 }
 
 
+def _feature_text(c: Covariate) -> str:
+    """The transformed covariate z of ``c`` as a formula with its pivot and unit."""
+    unit = f" {c.unit}" if c.unit else ""
+    return {"log10": f"log10({c.column} / {c.pivot:g}{unit})",
+            "linear": f"({c.column} − {c.pivot:g}{unit})",
+            "square": f"({c.column} / {c.pivot:g}{unit})²"}[c.transform]
+
+
 # ---------------------------------------------------------------- the model
 @dataclass(frozen=True)
 class TransitionModel:
@@ -238,6 +246,25 @@ class TransitionModel:
         object.__setattr__(self, "priors", full)
 
     # -- parameters
+    def describe(self, name: str) -> str:
+        """What parameter ``name`` means, in words and units (the corner plots' legend)."""
+        d = self.driver
+        unit = f" {d.unit}" if d.unit else ""
+        z = {c.column: _feature_text(c) for c in (*self.threshold, *self.width)}
+        if name == "mu0":
+            return f"mu0: 50 % point, log10({d.column} / {d.pivot:g}{unit}) [dex], at the pivots"
+        if name == "lnw0":
+            return f"lnw0: ln of the width σ of the transition [σ in dex of {d.column}]"
+        if name.startswith("mu_") and name[3:] in z:
+            return f"{name}: shift of the 50 % point [dex] per unit {z[name[3:]]}"
+        if name.startswith("lnw_") and name[4:] in z:
+            return f"{name}: change of ln σ per unit {z[name[4:]]}"
+        if name == "amax":
+            return f"amax: plateau, the largest probability (objects lost whatever their {d.column})"
+        if name == "amin":
+            return "amin: floor, the smallest probability"
+        raise ValueError(f"{name!r} is not a parameter of this model ({list(self.parameter_names)})")
+
     @property
     def parameter_names(self) -> tuple[str, ...]:
         names = ["mu0"] + [f"mu_{c.column}" for c in self.threshold]

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from selfunc.errors import SelfuncError
 from selfunc.selection.binned import bin_edges, bin_index, binned_fraction, compare
 from selfunc.selection.function import SelectionFunction, evenly_spaced
+from selfunc.selection.models import COVARIATES
 
 __all__ = ["fraction_curves", "completeness_curves", "purity_curves", "completeness_map",
            "corner", "extent_likelihood_plane"]
@@ -38,6 +39,12 @@ _LABELS = {"flux": "flux [erg s$^{-1}$ cm$^{-2}$]", "core_radius": "core radius 
 
 def _label(name: str) -> str:
     return _LABELS.get(name, name)
+
+
+def _unit(name: str) -> str:
+    """The unit of a covariate for titles (`` arcsec``; empty when dimensionless)."""
+    c = COVARIATES.get(name)
+    return f" {c.unit}" if c is not None and c.unit else ""
 
 
 def _log_ticks(axis, lo: float, hi: float) -> None:
@@ -135,7 +142,8 @@ def fraction_curves(
         ax.set_xscale("log")
         _log_ticks(ax.xaxis, xgrid[0], xgrid[-1])
         ax.set_ylim(-0.03, 1.05)
-        ax.set_title(f"{gedges[b]:.3g} ≤ {group} < {gedges[b + 1]:.3g}  (N = {int(inbin.sum())})",
+        ax.set_title(f"{gedges[b]:.3g} ≤ {group} < {gedges[b + 1]:.3g}{_unit(group)}  "
+                     f"(N = {int(inbin.sum())})",
                      fontsize=9)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
@@ -206,15 +214,19 @@ def completeness_map(
     cs = axes[1].contour(gx, gy, grid, levels=[0.1, 0.5, 0.9], colors="w", linewidths=1)
     axes[1].clabel(cs, fontsize=7)
     axes[0].set_ylabel(_label(y))
-    cond = ", ".join(f"{k} = {v:.3g}" for k, v in others.items())
+    cond = ", ".join(f"{k} = {v:.3g}{_unit(k)}" for k, v in others.items())
     rule = sf.selection.expression if sf.selection else ""
     fig.suptitle(f"{sf.kind} of [{rule}]" + (f" — contours: model at {cond}" if cond else ""))
     return fig
 
 
 def corner(samples: np.ndarray, names: Sequence[str], *, truths=None, bins: int = 25,
-           title: str | None = None) -> Figure:
-    """Corner plot: histograms on the diagonal, 39 % and 86 % (1σ, 2σ in 2-D) contours below."""
+           title: str | None = None, descriptions: Sequence[str] | None = None) -> Figure:
+    """Corner plot: histograms on the diagonal, 39 % and 86 % (1σ, 2σ in 2-D) contours below.
+
+    ``descriptions`` (one line per parameter, e.g. :meth:`TransitionModel.describe`) are
+    written in the empty upper triangle, so the figure explains its own parameter names.
+    """
     samples = np.asarray(samples, dtype=float)
     k = samples.shape[1]
     size = max(1.6 * k, 5)
@@ -268,6 +280,14 @@ def corner(samples: np.ndarray, names: Sequence[str], *, truths=None, bins: int 
                 ax.set_ylabel(names[i], fontsize=8)
             elif i != j:
                 ax.set_yticklabels([])
+    if descriptions and k > 1:
+        # From the top of the second column rightwards: the cells above the diagonal are empty.
+        anchor = axes[0, 1]
+        anchor.set_visible(True)
+        anchor.axis("off")
+        legend = anchor.text(0.0, 1.0, "\n".join(descriptions), transform=anchor.transAxes,
+                             ha="left", va="top", fontsize=7)
+        legend.set_in_layout(False)  # it overflows into the empty cells, not the grid
     if title:
         fig.suptitle(title)
     return fig

@@ -1,7 +1,7 @@
 """Surface-brightness images of extended sources for SIMPUT, with a celestial TAN WCS
 centred on the source (CRVAL = its RA, Dec), normalised to sum 1.
 
-* analytic β-models: the truncated profile of :mod:`selfunc.sky.betamodel`, pixel r_c/4,
+* analytic β-models: the truncated profile of :mod:`selfunc.profiles.betamodel`, pixel r_c/4,
   5×5 sub-samples per pixel, out to the truncation radius;
 * 3-D clusters: the histogram of their pyxsim photon list (each photon weighted by the
   flux it carries), pixel r_c/4, out to the model's outer radius.
@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from astropy.io import fits
 
-from selfunc.sky import betamodel
+from selfunc.angles import arcsec_to_deg
+from selfunc.profiles import betamodel
 
 __all__ = ["beta_image", "photon_image", "image_hdu"]
 
@@ -63,7 +64,7 @@ def image_hdu(image, pixel: float, ra: float, dec: float, extver: int) -> fits.I
     h["CUNIT1"], h["CUNIT2"] = "deg", "deg"
     h["CRVAL1"], h["CRVAL2"] = ra, dec
     h["CRPIX1"] = h["CRPIX2"] = (n + 1) / 2.0
-    h["CDELT1"], h["CDELT2"] = -pixel / 3600.0, pixel / 3600.0
+    h["CDELT1"], h["CDELT2"] = -arcsec_to_deg(pixel), arcsec_to_deg(pixel)
     h["RADESYS"] = "ICRS"
     h["EQUINOX"] = 2000.0
     h["BUNIT"] = ("", "relative surface brightness (sum 1)")

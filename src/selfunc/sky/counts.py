@@ -14,7 +14,7 @@ import astropy.units as u
 from astropy.table import Table, vstack
 
 from selfunc.config.models import PopulationConfig
-from selfunc.sky import betamodel
+from selfunc.profiles import betamodel
 from selfunc.sky.draw import clusters
 
 __all__ = ["aperture_flux", "survey_clusters", "n_greater", "redshift_histogram"]

@@ -21,6 +21,7 @@ import numpy as np
 import astropy.units as u
 from astropy.table import Table
 
+from selfunc.angles import arcmin2_to_deg2, arcmin_to_arcsec
 from selfunc.config.models import PopulationConfig, Range
 from selfunc.pointing import PointingSpec
 from selfunc import scaling
@@ -165,10 +166,10 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
         for key in _COLUMNS[6:]:
             rows[key] += list(np.broadcast_to(kw.get(key, nan), n))
 
-    field_radius = radius * 60.0
-    place_radius = pop.placement_radius * 60.0
-    area_field = np.pi * radius**2 / 3600.0
-    area_place = np.pi * pop.placement_radius**2 / 3600.0
+    field_radius = arcmin_to_arcsec(radius)
+    place_radius = arcmin_to_arcsec(pop.placement_radius)
+    area_field = arcmin2_to_deg2(np.pi * radius**2)
+    area_place = arcmin2_to_deg2(np.pi * pop.placement_radius**2)
     taken: list = []
     next_group = 0
 

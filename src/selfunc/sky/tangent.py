@@ -1,7 +1,8 @@
 """Gnomonic (TAN) projection about a pointing centre: offsets ξ (east), η (north) in arcsec.
 
-The same projection as the images' FITS ``RA---TAN``/``DEC--TAN`` WCS, so a source placed
-at (ξ, η) lands on pixel CRPIX + (−ξ, η)/pixel_size exactly in a north-up image.
+The same projection as the images' FITS ``RA---TAN``/``DEC--TAN`` WCS (:func:`tangent_wcs`,
+the one WCS of the X-ray images and of the optical plates and their cutouts), so a source
+placed at (ξ, η) lands on pixel CRPIX + (−ξ, η)/pixel_size exactly in a north-up image.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from astropy.wcs import WCS
 
-__all__ = ["offsets_to_radec", "radec_to_offsets", "TangentGrid"]
+from selfunc.angles import ARCSEC_PER_DEG, arcsec_to_deg
 
-_ARCSEC = np.pi / (180.0 * 3600.0)
+__all__ = ["offsets_to_radec", "radec_to_offsets", "TangentGrid", "tangent_wcs"]
+
+_ARCSEC = np.pi / (180.0 * ARCSEC_PER_DEG)
 
 
 def offsets_to_radec(ra0, dec0, xi, eta):
@@ -56,3 +60,21 @@ class TangentGrid:
 
     def to_offsets(self, x, y):
         return -(np.asarray(x) - self.centre) * self.pixel, (np.asarray(y) - self.centre) * self.pixel
+
+
+def tangent_wcs(ra: float, dec: float, npix: int, pixel: float, x0: int = 0, y0: int = 0) -> WCS:
+    """North-up TAN WCS of a field of ``npix`` pixels of ``pixel`` arcsec centred on
+    (``ra``, ``dec``) (degrees, ICRS), ``CRPIX = (npix + 1)/2``, ``CDELT = (−p, p)``; with
+    (``x0``, ``y0``) the WCS of the window whose pixel [0, 0] is field pixel (x0, y0): the same
+    projection with ``CRPIX`` shifted, not a new tangent point, so a cutout's pixels are
+    exactly the field's. X-ray images and optical plates share it, so a sky position lands on
+    the same object in both."""
+    w = WCS(naxis=2)
+    w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    w.wcs.crval = [ra, dec]
+    w.wcs.crpix = [(npix + 1) / 2.0 - x0, (npix + 1) / 2.0 - y0]
+    w.wcs.cdelt = [-arcsec_to_deg(pixel), arcsec_to_deg(pixel)]
+    w.wcs.cunit = ["deg", "deg"]
+    w.wcs.radesys = "ICRS"
+    w.wcs.equinox = 2000.0
+    return w

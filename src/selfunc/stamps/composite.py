@@ -26,28 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
+# The names are validated in the config layer (StampConfig checks its channel order there).
+from selfunc.config.stamps import BANDS, CHANNEL_ORDERS, KINDS, PAPER, ZENODO, channel_order
+
 __all__ = ["KINDS", "BANDS", "PAPER", "ZENODO", "CHANNEL_ORDERS", "channel_order",
            "compose", "reorder", "n_channels"]
-
-KINDS = ("composite", "xray", "optical", "six")
-BANDS = ("empty", "xray", "optical")
-PAPER = ("empty", "xray", "optical")
-ZENODO = ("empty", "optical", "xray")
-CHANNEL_ORDERS = {"paper": PAPER, "zenodo": ZENODO}
-
-
-def channel_order(order) -> tuple[str, str, str]:
-    """Validate a channel order: a name of ``CHANNEL_ORDERS`` or a permutation of
-    ``("empty", "xray", "optical")`` giving the content of (R, G, B)."""
-    if isinstance(order, str):
-        if order in CHANNEL_ORDERS:
-            return CHANNEL_ORDERS[order]
-        order = tuple(s.strip() for s in order.split(","))
-    order = tuple(order)
-    if sorted(order) != sorted(BANDS):
-        raise ValueError(f"channel order {order!r}: expected 'paper', 'zenodo' or a "
-                         f"permutation of {BANDS} giving (R, G, B)")
-    return order
 
 
 def n_channels(kind: str) -> int:

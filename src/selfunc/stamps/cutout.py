@@ -15,12 +15,14 @@ from astropy.nddata import Cutout2D, NoOverlapError
 from astropy.wcs import WCS
 from astropy.wcs.utils import proj_plane_pixel_scales
 
+from selfunc.angles import deg_to_arcsec
+
 __all__ = ["cutout", "resample", "pixel_scale"]
 
 
 def pixel_scale(wcs: WCS) -> float:
     """Mean pixel side of a celestial WCS, in arcsec."""
-    scales = proj_plane_pixel_scales(wcs.celestial) * 3600.0
+    scales = deg_to_arcsec(proj_plane_pixel_scales(wcs.celestial))
     return float(np.mean(scales))
 
 

@@ -13,10 +13,10 @@ import numpy as np
 from astropy.table import Table
 from astropy.wcs import WCS
 
-from selfunc.stamps.config import BandConfig, StampConfig
+from selfunc.config.stamps import BandConfig, StampConfig
 from selfunc.stamps.cutout import cutout, pixel_scale, resample
 from selfunc.stamps.dataset import StampDataset
-from selfunc.stamps.normalise import xamin_png
+from selfunc.stamps.normalise import cut_strategy, xamin_png
 
 __all__ = ["band_stamp", "make_stamps", "candidate_ids"]
 
@@ -39,7 +39,7 @@ def band_stamp(image, wcs: WCS, ra: float, dec: float, band: BandConfig, *,
 
         sigma = band.smooth_fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / pixel_scale(cut_wcs)
         data = gaussian_filter(data, sigma, mode="nearest")
-    return xamin_png(resample(data, npix), band.cuts.strategy(), colour=band.colour)
+    return xamin_png(resample(data, npix), cut_strategy(band.cuts), colour=band.colour)
 
 
 def candidate_ids(candidates: Table) -> np.ndarray:

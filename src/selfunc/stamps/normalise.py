@@ -40,7 +40,7 @@ import dataclasses
 
 import numpy as np
 
-__all__ = ["FixedCuts", "PercentileCuts", "cut_invert", "channel_rules", "xamin_png", "grey",
+__all__ = ["FixedCuts", "PercentileCuts", "cut_strategy", "cut_invert", "channel_rules", "xamin_png", "grey",
            "R_KNEE", "G_KNEE", "B_KNEE"]
 
 #: Table A2 knees: R saturates at and above 176; G starts at 120; B starts at 190.
@@ -93,6 +93,13 @@ class PercentileCuts:
             raise ValueError("PercentileCuts: the image has no finite pixel")
         lo, hi = np.percentile(good, [self.lower, self.upper])
         return float(lo), float(max(hi, lo + self.min_range))
+
+
+def cut_strategy(cuts) -> FixedCuts | PercentileCuts:
+    """The cut function of a :class:`selfunc.config.stamps.CutConfig`."""
+    if cuts.method == "fixed":
+        return FixedCuts(cuts.min_cut, cuts.max_cut)
+    return PercentileCuts(cuts.lower, cuts.upper, cuts.min_range)
 
 
 def cut_invert(data, min_cut: float, max_cut: float) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from astropy.table import Table
 
+from selfunc.angles import arcsec_to_arcmin
 from selfunc.config.models import InstrumentConfig
 from selfunc.xray import rates
 from selfunc.xray.render import ImageGrid, SourceList, render_camera
@@ -36,7 +37,7 @@ def inject_sources(truth: Table, counts: np.ndarray, exposure: np.ndarray, *, ca
     grid = ImageGrid(n, pixel)
     x = np.asarray(truth["x"], float)
     y = np.asarray(truth["y"], float)
-    theta = np.hypot(x - axis[0], y - axis[1]) * pixel / 60.0
+    theta = arcsec_to_arcmin(np.hypot(x - axis[0], y - axis[1]) * pixel)
     flux = np.asarray(truth["flux"], float)
     rc = np.asarray(truth["core_radius"], float)
     extended = np.isfinite(rc)

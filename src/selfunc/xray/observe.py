@@ -28,11 +28,12 @@ import numpy as np
 from astropy.table import Table
 from astropy.wcs import WCS
 
+from selfunc.angles import arcmin_to_arcsec, arcsec_to_arcmin
 from selfunc.config.models import InstrumentConfig, PopulationConfig
 from selfunc.pointing import PointingSpec
+from selfunc.sky.tangent import tangent_wcs
 from selfunc.xray import background, ccd, rates, vignetting
 from selfunc.xray.render import ImageGrid, SourceList, render_camera
-from selfunc.xray.wcs import image_wcs
 
 __all__ = ["XrayObservation", "observe", "vignetting_tables", "exposure_maps"]
 
@@ -74,7 +75,7 @@ def exposure_maps(spec: PointingSpec, instrument: InstrumentConfig, grid: ImageG
         chips = ccd.layout(cam, spec.date, ccd6_lost=instrument.mos1_ccd6_lost,
                            ccd3_lost=instrument.mos1_ccd3_lost)
         m = ccd.coverage(chips, xi, eta, _roll(cam, spec.roll), grid.pixel,
-                         instrument.fov_radius * 60.0, gaps=instrument.chip_gaps)
+                         arcmin_to_arcsec(instrument.fov_radius), gaps=instrument.chip_gaps)
         cover[cam] = m
         expo[cam] = spec.exposure * vig[cam](instrument.effective_energy, grid.theta) * m
     return cover, expo
@@ -92,10 +93,10 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     cover, expo = exposure_maps(spec, instrument, grid, vig)
 
     x, y = grid.to_pixel(np.asarray(truth["xi"]), np.asarray(truth["eta"]))
-    theta = np.hypot(truth["xi"], truth["eta"]) / 60.0
+    theta = arcsec_to_arcmin(np.hypot(truth["xi"], truth["eta"]))
     flux = np.asarray(truth["flux"], float)
     extended = np.isfinite(np.asarray(truth["core_radius"], float))
-    pix_area = (grid.pixel / 60.0) ** 2
+    pix_area = arcsec_to_arcmin(grid.pixel) ** 2
     e_eff = instrument.effective_energy
     # 3-D clusters (route "pyxsim") are observed as photon lists (selfunc.xray.photons);
     # the analytic renderer skips them. Their random stream is spawned, not drawn, so the
@@ -165,7 +166,7 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     truth["counts_expected"] = expected_total
     truth.meta["exposure"] = spec.exposure
     truth.meta["nh"] = spec.nh
-    return XrayObservation(spec=spec, wcs=image_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
+    return XrayObservation(spec=spec, wcs=tangent_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
                            cameras=tuple(instrument.cameras), counts=counts, exposure=expo,
                            background=bkg, model=model, truth=truth, pixel=grid.pixel,
                            ecf_weights=weights)
@@ -173,7 +174,7 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
 
 def _extended_counts(truth, rows, vig_of, pixel, truncation):
     """Flux-weighted mean vignetting over each extended row's β-profile (rings × angles)."""
-    from selfunc.sky import betamodel
+    from selfunc.profiles import betamodel
 
     out = np.ones(len(truth))
     rc = np.asarray(truth["core_radius"], float)
@@ -185,6 +186,7 @@ def _extended_counts(truth, rows, vig_of, pixel, truncation):
         r = np.linspace(0.0, truncation * rc[k], 200)
         w = np.diff(betamodel.enclosed(r, rc[k], beta[k]))
         rm = 0.5 * (r[1:] + r[:-1])
-        th = np.hypot(xi[k] + rm[:, None] * np.cos(phi), eta[k] + rm[:, None] * np.sin(phi)) / 60.0
+        th = arcsec_to_arcmin(np.hypot(xi[k] + rm[:, None] * np.cos(phi),
+                                       eta[k] + rm[:, None] * np.sin(phi)))
         out[k] = np.sum(w * vig_of(th).mean(axis=1)) / np.sum(w)
     return out

@@ -12,7 +12,7 @@ per unit flux). A photon goes to at most one camera (one uniform
 number against the cumulative p_ci: thinning a Poisson photon stream into disjoint classes
 gives independent Poisson counts per camera). It is then moved by that camera's King PSF
 at its own off-axis angle, radius drawn by inverting the encircled energy
-EE(R) = 1 − [1 + (R/r_c)²]^(1−α) (:mod:`selfunc.xray.psf`), and kept with the chip/FOV
+EE(R) = 1 − [1 + (R/r_c)²]^(1−α) (:mod:`selfunc.profiles.king`), and kept with the chip/FOV
 coverage of the pixel it lands in (photons in gaps or off the image are lost).
 
 The counts are exact Poisson draws of the model for any oversampling of the photon list;
@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from selfunc.xray import psf
+from selfunc.angles import arcsec_to_arcmin
+from selfunc.profiles import king
 
 __all__ = ["observe_photons", "observe_gas_clusters", "king_radii"]
 
@@ -46,7 +47,7 @@ def observe_photons(xi, eta, flux, *, cameras, ecf, exposure: float, vignetting_
     """
     xi = np.asarray(xi, float)
     eta = np.asarray(eta, float)
-    theta = np.hypot(xi, eta) / 60.0
+    theta = arcsec_to_arcmin(np.hypot(xi, eta))
     p = np.stack([ecf[c] * np.asarray(flux) * exposure * vignetting_of[c](theta)
                   for c in cameras])
     if p.size and p.sum(axis=0).max() > 1.0:
@@ -58,7 +59,7 @@ def observe_photons(xi, eta, flux, *, cameras, ecf, exposure: float, vignetting_
     n = grid.npix
     counts, model, expected = {}, {}, {}
     for k, cam in enumerate(cameras):
-        rc, alpha = psf.king_parameters(cam, energy, theta)
+        rc, alpha = king.king_parameters(cam, energy, theta)
         r = king_radii(rc, alpha, rng.uniform(size=xi.size))
         phi = rng.uniform(0.0, 2 * np.pi, size=xi.size)
         x, y = grid.to_pixel(xi + r * np.cos(phi), eta + r * np.sin(phi))

@@ -19,7 +19,8 @@ import functools
 import numpy as np
 from scipy import ndimage, signal
 
-from selfunc.sky import betamodel
+from selfunc.angles import arcsec_to_arcmin
+from selfunc.profiles import betamodel, king
 from selfunc.sky.tangent import TangentGrid
 from selfunc.xray import psf
 
@@ -46,7 +47,7 @@ class ImageGrid(TangentGrid):
     def theta(self):
         """Off-axis angle of every pixel centre, arcmin."""
         xi, eta = self.offsets
-        return np.hypot(xi, eta) / 60.0
+        return arcsec_to_arcmin(np.hypot(xi, eta))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,13 +124,13 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
     zones: dict[int, np.ndarray] = {}
 
     def zone_params(z):
-        return psf.king_parameters(camera, energy, min((z + 0.5) * TAIL_ZONE, psf.THETA_MAX))
+        return king.king_parameters(camera, energy, min((z + 0.5) * TAIL_ZONE, king.THETA_MAX))
 
     def coarse_zone(theta, rc, alpha):
         """The zone's coarse grid, and the factor that rescales a source's wing flux
         1 − f_core(own PSF) to the zone kernel's integral 1 − f_core(zone PSF), so that
         core + wings conserve the source's counts exactly."""
-        z = int(min(theta, psf.THETA_MAX) // TAIL_ZONE)
+        z = int(min(theta, king.THETA_MAX) // TAIL_ZONE)
         if z not in zones:
             zones[z] = np.zeros((nc, nc))
         rcz, az = zone_params(z)
@@ -149,8 +150,8 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
                 zone[ii, jj] += amount * w
 
     def params(theta):
-        t = np.round(min(theta, psf.THETA_MAX) / theta_step) * theta_step
-        return psf.king_parameters(camera, energy, t)
+        t = np.round(min(theta, king.THETA_MAX) / theta_step) * theta_step
+        return king.king_parameters(camera, energy, t)
 
     for k in range(len(sources.x)):
         x, y, theta, n = sources.x[k], sources.y[k], sources.theta[k], sources.counts[k]

@@ -2,28 +2,55 @@
 
 Frozen pydantic models in the style of :mod:`selfunc.config.models` (unknown keys are
 errors). The cut levels of Appendix A (Table A1) are not published; the defaults below are
-selfunc's choice and are recorded in every dataset's provenance.
+selfunc's choice and are recorded in every dataset's provenance. Read a preset with
+:func:`selfunc.config.load.load_stamp_config`.
+
+The names of the network inputs (``KINDS``) and of the channel orders (``PAPER``,
+``ZENODO``; :func:`channel_order`) are validated here, below :mod:`selfunc.stamps`, so that the
+config layer needs nothing above it; :mod:`selfunc.stamps.composite` explains them.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from selfunc.config.models import Frozen
 from selfunc.config.units import Arcmin, Arcsec
-from selfunc.stamps.composite import channel_order
-from selfunc.stamps.normalise import FixedCuts, PercentileCuts
 
-__all__ = ["CutConfig", "BandConfig", "StampConfig", "load_stamp_config"]
+__all__ = ["CutConfig", "BandConfig", "StampConfig", "KINDS", "BANDS", "PAPER", "ZENODO",
+           "CHANNEL_ORDERS", "channel_order"]
+
+#: Network input kinds (:mod:`selfunc.stamps.composite`).
+KINDS = ("composite", "xray", "optical", "six")
+#: The contents a channel may hold, and the (R, G, B) orders by name: §3.1 of the paper
+#: (``PAPER``) and the public image set, Zenodo record 7236582 (``ZENODO``).
+BANDS = ("empty", "xray", "optical")
+PAPER = ("empty", "xray", "optical")
+ZENODO = ("empty", "optical", "xray")
+CHANNEL_ORDERS = {"paper": PAPER, "zenodo": ZENODO}
+
+
+def channel_order(order) -> tuple[str, str, str]:
+    """Validate a channel order: a name of ``CHANNEL_ORDERS`` or a permutation of
+    ``("empty", "xray", "optical")`` giving the content of (R, G, B)."""
+    if isinstance(order, str):
+        if order in CHANNEL_ORDERS:
+            return CHANNEL_ORDERS[order]
+        order = tuple(s.strip() for s in order.split(","))
+    order = tuple(order)
+    if sorted(order) != sorted(BANDS):
+        raise ValueError(f"channel order {order!r}: expected 'paper', 'zenodo' or a "
+                         f"permutation of {BANDS} giving (R, G, B)")
+    return order
 
 
 class CutConfig(Frozen):
     """Table A1 cut levels: ``fixed`` (``min_cut``, ``max_cut`` in image units) or
     ``percentile`` (``lower``, ``upper`` percentiles of the cutout, ``min_range`` the least
-    distance between the two levels); see :mod:`selfunc.stamps.normalise`."""
+    distance between the two levels); :func:`selfunc.stamps.normalise.cut_strategy` turns it
+    into the cut function."""
 
     method: Literal["fixed", "percentile"] = "percentile"
     min_cut: float | None = None
@@ -42,11 +69,6 @@ class CutConfig(Frozen):
         elif not self.lower < self.upper:
             raise ValueError("lower must be below upper")
         return self
-
-    def strategy(self):
-        if self.method == "fixed":
-            return FixedCuts(self.min_cut, self.max_cut)
-        return PercentileCuts(self.lower, self.upper, self.min_range)
 
 
 class BandConfig(Frozen):
@@ -89,16 +111,3 @@ class StampConfig(Frozen):
         return {"composite": ("xray", "optical"), "six": ("xray", "optical"),
                 "xray": ("xray",), "optical": ("optical",)}[self.kind]
 
-
-def load_stamp_config(name: str | Path = "xamin") -> StampConfig:
-    """A preset of ``configs/stamps/`` by name, or a TOML file (its ``[stamps]`` table, or the
-    whole file)."""
-    # Imported here: selfunc.config.campaign holds a StampConfig, so a module-level import
-    # of selfunc.config.load would be circular.
-    from selfunc.config.load import configs_dir, load_toml, validate
-
-    path = Path(name)
-    if not (path.suffix == ".toml" and path.is_file()):
-        path = configs_dir() / "stamps" / f"{name}.toml"
-    data = load_toml(path)
-    return validate(StampConfig, data.get("stamps", data), [path])

@@ -21,8 +21,7 @@ import functools
 import numpy as np
 from scipy import optimize
 
-from selfunc.sky import betamodel
-from selfunc.xray import psf as xpsf
+from selfunc.profiles import betamodel, king
 
 __all__ = ["Mge", "fit_mge", "king_mixture_mge", "beta_mge"]
 
@@ -68,10 +67,10 @@ def fit_mge(density, r_min, r_max, sigmas, r_zero_max=None) -> Mge:
 def king_mixture_mge(cameras: tuple[str, ...], shares: tuple[float, ...], energy: float,
                      theta: float) -> Mge:
     """MGE of Σ_c share_c · King_c(θ) (the PSF of a combined pn+MOS image), in arcsec."""
-    params = [xpsf.king_parameters(c, energy, theta) for c in cameras]
+    params = [king.king_parameters(c, energy, theta) for c in cameras]
 
     def density(r):
-        return sum(s * xpsf.king_profile(r, rc, a) for s, (rc, a) in zip(shares, params))
+        return sum(s * king.king_profile(r, rc, a) for s, (rc, a) in zip(shares, params))
 
     rc0 = min(p[0] for p in params)
     sigmas = rc0 * np.geomspace(0.15, 400.0, 14)
