@@ -15,7 +15,7 @@ from selfunc.errors import SelfuncError
 from selfunc.cnn.pointing import pointing_inputs
 from selfunc.optical import cutout, read_plate
 from selfunc.stamps import read_image
-from selfunc.xray.wcs import image_wcs
+from selfunc.sky.tangent import tangent_wcs
 
 CAMPAIGN = """
 instrument = { preset = "epic", npix = 384 }
@@ -104,7 +104,7 @@ def test_real_dss_plate_is_read_at_its_plate_solution():
 @pytest.mark.skipif(not DSS.is_file(), reason="shared/data/real not present")
 def test_apply_with_a_real_dss_plate(tmp_path, capsys):
     ra0, dec0 = 217.48366, -62.68516
-    wcs = image_wcs(ra0, dec0, 300, 2.5)
+    wcs = tangent_wcs(ra0, dec0, 300, 2.5)
     counts = np.random.default_rng(0).poisson(0.05, (300, 300)).astype(np.int32)
     fits.HDUList([fits.PrimaryHDU(), fits.ImageHDU(counts, header=wcs.to_header(),
                                                    name="COUNTS")]).writeto(tmp_path / "x.fits")
