@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from selfunc.pointing import rng_for
-from selfunc.streams import POINTING_STREAMS, TRAINING_STREAMS, pointing_rng, training_rng
+from selfunc.streams import (CAMPAIGN_STREAMS, POINTING_STREAMS, TRAINING_STREAMS, campaign_rng,
+                             pointing_rng, training_rng)
 
 
 def test_stream_ids_are_unique_and_keep_the_values_earlier_campaigns_were_made_with():
@@ -13,6 +14,9 @@ def test_stream_ids_are_unique_and_keep_the_values_earlier_campaigns_were_made_w
     assert POINTING_STREAMS == {"pointings": 0, "sky": 1, "xray": 2, "optical": 3,
                                 "detect": 4, "cnn": 5, "simput": 7}
     assert TRAINING_STREAMS == {"split": 17, "augment": 0xA06, "batches": 0x5EED}
+    assert CAMPAIGN_STREAMS == {"volunteers": 0x766F6C}
+    assert (campaign_rng(3, "volunteers").integers(1 << 30)
+            == np.random.default_rng([3, 0x766F6C]).integers(1 << 30))
     ids = [*POINTING_STREAMS.values(), *TRAINING_STREAMS.values()]
     assert len(set(ids)) == len(ids)
 

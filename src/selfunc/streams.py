@@ -7,7 +7,9 @@ id, so no two streams share a seed sequence and adding one never changes another
   :func:`selfunc.pointing.rng_for`), one per stage of a pointing (``sky`` … ``cnn``) and one
   for the photons of a SIMPUT export (``simput``);
 * training streams of the CNN, ``[seed, id]`` or ``[seed, epoch, id]`` (:func:`training_rng`):
-  the validation split, the augmentation of an epoch and the batches of an epoch.
+  the validation split, the augmentation of an epoch and the batches of an epoch;
+* campaign-wide streams, ``[campaign seed, id]`` (:func:`campaign_rng`): the simulated
+  volunteers of a campaign (``selfunc.crowd.volunteers``).
 
 Ids are never renumbered or reused: the same seed must give bit-identical outputs, so a new
 stream takes a new id. Seeds that are part of a method rather than of a campaign (the fixed
@@ -19,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["POINTING_STREAMS", "TRAINING_STREAMS", "pointing_rng", "training_rng"]
+__all__ = ["POINTING_STREAMS", "TRAINING_STREAMS", "CAMPAIGN_STREAMS", "pointing_rng",
+           "training_rng", "campaign_rng"]
 
 #: Streams of one pointing (6 was never used).
 POINTING_STREAMS = {"pointings": 0, "sky": 1, "xray": 2, "optical": 3, "detect": 4, "cnn": 5,
@@ -27,6 +30,9 @@ POINTING_STREAMS = {"pointings": 0, "sky": 1, "xray": 2, "optical": 3, "detect":
 
 #: Streams of a CNN training run.
 TRAINING_STREAMS = {"split": 17, "augment": 0xA06, "batches": 0x5EED}
+
+#: Streams of a whole campaign (two-entry seed sequences; "vol" in ASCII).
+CAMPAIGN_STREAMS = {"volunteers": 0x766F6C}
 
 
 def pointing_rng(seed: int, pointing_id: int, stream: str) -> np.random.Generator:
@@ -44,3 +50,11 @@ def training_rng(seed: int, stream: str, epoch: int | None = None) -> np.random.
                          f"{', '.join(TRAINING_STREAMS)})")
     key = [int(seed)] if epoch is None else [int(seed), int(epoch)]
     return np.random.default_rng([*key, TRAINING_STREAMS[stream]])
+
+
+def campaign_rng(seed: int, stream: str) -> np.random.Generator:
+    """The campaign-wide stream ``stream`` of the campaign of ``seed``."""
+    if stream not in CAMPAIGN_STREAMS:
+        raise ValueError(f"unknown campaign stream {stream!r} (expected one of "
+                         f"{', '.join(CAMPAIGN_STREAMS)})")
+    return np.random.default_rng([int(seed), CAMPAIGN_STREAMS[stream]])

@@ -32,20 +32,16 @@ from selfunc.crowd.classifications import Classifications
 from selfunc.crowd.simulate import _choose_volunteers, _confusion, _walk
 from selfunc.crowd.tree import DecisionTree, load_tree
 from selfunc.errors import SelfuncError
+from selfunc.streams import campaign_rng
 
 __all__ = ["VOLUNTEER_COLUMNS", "VolunteerScreening", "true_answers", "classify_subjects",
            "screen_by_volunteers", "volunteer_rng"]
 
 VOLUNTEER_COLUMNS = ("n_volunteer_votes", "p_volunteer_cluster", "p_volunteer_cluster_unweighted")
 
-#: Stream id of the volunteers of a campaign: ``default_rng([campaign seed, VOLUNTEER_STREAM])``
-#: (pointing streams are ``[seed, pointing, stage]``, three entries, so never this one).
-VOLUNTEER_STREAM = 0x766F6C
-
-
 def volunteer_rng(seed: int) -> np.random.Generator:
-    """The random stream of a campaign's volunteers."""
-    return np.random.default_rng([int(seed), VOLUNTEER_STREAM])
+    """The random stream of a campaign's volunteers (``selfunc.streams``, "volunteers")."""
+    return campaign_rng(seed, "volunteers")
 
 
 def _path_codes(tree: DecisionTree, label: str, keys) -> list[int]:
