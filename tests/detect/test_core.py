@@ -39,26 +39,39 @@ def test_starlet_noise_per_scale_matches_the_b3_table():
 
 @pytest.mark.slow
 def test_thresholds_are_deterministic_and_gaussian_at_high_background():
-    for method in ("monte_carlo", "cornish_fisher"):
+    for method in ("exact", "monte_carlo", "cornish_fisher"):
         wavelet.thresholds.cache_clear()
         a = wavelet.thresholds(6, 1e-3, method=method)[1]
         wavelet.thresholds.cache_clear()
         assert np.array_equal(a, wavelet.thresholds(6, 1e-3, method=method)[1])
-    log_b, b_tab = wavelet.thresholds(6, 1e-3, method="cornish_fisher")
-    # b = 100 counts/pixel: coefficients are Gaussian, t_j = 3.090 σ_j √b (z(1e-3) = 3.090).
-    t = b_tab[:, -1]
-    assert np.allclose(t[1:], 3.090 * SIGMA_E[1:] * 10.0, rtol=0.04), t / (SIGMA_E * 10)
+    for method in ("exact", "cornish_fisher"):
+        log_b, b_tab = wavelet.thresholds(6, 1e-3, method=method)
+        # b = 100 counts/pixel: coefficients are Gaussian, t_j = 3.090 σ_j √b (z(1e-3) = 3.090).
+        t = b_tab[:, -1]
+        assert np.allclose(t[1:], 3.090 * SIGMA_E[1:] * 10.0, rtol=0.04), t / (SIGMA_E * 10)
+
+
+@pytest.mark.parametrize("b", [1e-3, 0.05, 2.0, 30.0])
+def test_exact_quantile_matches_poisson_and_skellam(b):
+    # One pixel of weight 1: w = N − b, N ~ Poisson(b); two of ±1: a Skellam variable.
+    # The threshold t must satisfy P(w > t) ≤ ε < P(w > t − 1) (integer lattice).
+    from scipy import stats
+
+    eps = 1e-3
+    for psi, dist in ((np.array([1.0]), stats.poisson(b)), (np.array([1.0, -1.0]), stats.skellam(b, b))):
+        t = wavelet.exact_quantile(b, psi, eps)
+        k = np.floor(t)  # values of w = Σψ N on the integers
+        assert dist.sf(k) <= eps * (1 + 1e-6) < dist.sf(k - 1), (t, dist.sf(k), dist.sf(k - 1))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("b", [0.05, 0.5])
 def test_achieved_false_detection_rate_per_scale(b):
-    # Source-free Poisson fields: the fraction of coefficients above threshold is the
-    # target ε = 1e-3 at each scale used (2-5; scale 6 has too few independent
-    # coefficients on any affordable area to measure) with the Cornish-Fisher calibration.
-    # The Monte-Carlo one (still the default, see wavelet.thresholds) achieves 0.6e-3
-    # (scale 3) and 1e-5 (scale 5) at b = 0.05.
-    log_b, table = wavelet.thresholds(6, 1e-3, method="cornish_fisher")
+    # Source-free Poisson fields: the fraction of coefficients above the default (exact)
+    # threshold is the target ε = 1e-3 at each scale used (2-5; scale 6 has too few
+    # independent coefficients on any affordable area to measure). The Monte-Carlo
+    # calibration achieved 0.6e-3 (scale 3) and 1e-5 (scale 5) at b = 0.05.
+    log_b, table = wavelet.thresholds(6, 1e-3)
     t = [np.interp(np.log10(b), log_b, table[j]) for j in range(6)]
     rng = np.random.default_rng(99)
     hits, n = np.zeros(6), 0

@@ -31,12 +31,15 @@ def test_stored_pointing_redetects_to_quantisation_precision(tmp_path):
     # The float maps differ by < 1e-7 relative and the filtered image by < 1e-7 counts: the
     # same candidates are extracted to 1e-8 px. The iterative fits (neighbours refitted
     # against each other, fragments absorbed) amplify that to ~1e-3 (docs/physics.md §7):
-    # DET_ML to 0.2 % (0.1 below 50), EXT_ML to 2 %, positions to 0.05 px, and the same classes.
+    # DET_ML to 0.2 % (0.1 below 50), EXT_ML to 2 %, positions to 0.1 σ, and the same classes.
     for col, tol in (("det_ml", 2e-3), ("ext_ml", 2e-2), ("ext", 2e-2)):
         d = np.abs(np.asarray(direct[col]) - np.asarray(again[col]))
         scale = np.maximum(np.abs(np.asarray(direct[col])), 50.0)  # faint: 0.1 absolute
         assert np.max(d / scale) < tol, (col, np.max(d / scale))
+    # Positions: the fits stop when a step lowers C by < 10⁻³, i.e. within ~√10⁻³ σ of the
+    # minimum, so a perturbation moves a faint source by a few hundredths of its error.
     for col in ("x", "y"):
-        assert np.max(np.abs(np.asarray(direct[col]) - np.asarray(again[col]))) < 0.05
+        d = np.abs(np.asarray(direct[col]) - np.asarray(again[col]))
+        assert np.max(d / np.asarray(direct[col + "_err"])) < 0.1, np.max(d / np.asarray(direct[col + "_err"]))
     for col in ("C1", "C2", "P1", "AC"):
         assert list(direct[col]) == list(again[col])

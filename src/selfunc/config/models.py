@@ -501,7 +501,7 @@ class DetectionConfig(Frozen):
     false_detection_rate: float = Field(default=1e-3, gt=0, lt=0.5)
     iterations: int = Field(default=6, ge=1)
     #: How the per-scale wavelet thresholds are calibrated (selfunc.detect.wavelet).
-    threshold_method: Literal["monte_carlo", "cornish_fisher"] = "monte_carlo"
+    threshold_method: Literal["exact", "monte_carlo", "cornish_fisher"] = "exact"
     #: Extraction threshold on the filtered image, in units of the local background
     #: counts per pixel (so that a source's footprint, hence blending, does not grow
     #: with exposure; see :func:`selfunc.detect.pipeline.extract`).

@@ -117,11 +117,18 @@ def _minimise(stamp: Stamp, model_fn, p0, bounds, names, model_name,
     lo = np.array([-np.inf if lb is None else lb for lb, _ in bounds])
     hi = np.array([np.inf if ub is None else ub for _, ub in bounds])
 
+    full = bool(stamp.mask.all())  # most stamps: flat views instead of boolean copies
+
     def evaluate(p):
         src, grads = model_fn(p)
-        m = np.maximum(b + src[stamp.mask], _TINY)
+        if full:
+            m = np.maximum(b + src.ravel(), _TINY)
+            gm = np.stack(grads).reshape(len(grads), -1)
+        else:
+            m = np.maximum(b + src[stamp.mask], _TINY)
+            gm = np.stack([gk[stamp.mask] for gk in grads])
         c = 2.0 * float(np.sum(m - n * np.log(m)))
-        return c, src, m, np.stack([gk[stamp.mask] for gk in grads])
+        return c, src, m, gm
 
     p = np.clip(np.asarray(p0, float), lo, hi)
     c, src, m, gm = evaluate(p)

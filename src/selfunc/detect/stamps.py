@@ -20,10 +20,16 @@ __all__ = ["mixture_image", "mixture_image_grad"]
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
+def _diff(a):
+    """np.diff along axis 1 (the same subtraction, without its per-call overhead, which
+    was 15 % of the detection time: ~10⁵ calls per pointing on small arrays)."""
+    return a[:, 1:] - a[:, :-1]
+
+
 def _axis(n: int, c: float, sigma: np.ndarray):
     edges = np.arange(n + 1) - 0.5
     z = (edges[None, :] - c) / sigma[:, None]
-    return z, np.diff(ndtr(z), axis=1)
+    return z, _diff(ndtr(z))
 
 
 def mixture_image(weights, sigma, x0: float, y0: float, shape):
@@ -43,16 +49,16 @@ def mixture_image_grad(weights, sigma, x0: float, y0: float, shape, dsigma=None)
     px = np.exp(-0.5 * zx**2) * _INV_SQRT_2PI
     py = np.exp(-0.5 * zy**2) * _INV_SQRT_2PI
     s = sigma[:, None]
-    dX = -np.diff(px, axis=1) / s
-    dY = -np.diff(py, axis=1) / s
+    dX = -_diff(px) / s
+    dY = -_diff(py) / s
     Yw = Y.T * weights
     img = Yw @ X
     gx = Yw @ dX
     gy = (dY.T * weights) @ X
     if dsigma is None:
         return img, gx, gy, None
-    dXs = -np.diff(px * zx, axis=1) / s
-    dYs = -np.diff(py * zy, axis=1) / s
+    dXs = -_diff(px * zx) / s
+    dYs = -_diff(py * zy) / s
     wd = weights * dsigma
     gs = (Y.T * wd) @ dXs + (dYs.T * wd) @ X
     return img, gx, gy, gs

@@ -10,11 +10,11 @@ Pacaud et al. 2006):
 2. **Poisson-aware thresholds per scale.** Under the null hypothesis (pure background of
    mean b counts per pixel) the coefficients of scale j have a skewed, discrete
    distribution at low b. Rather than a Gaussian k-σ cut, the (1 − ε) quantile t_j(b) of
-   that distribution is calibrated once by Monte Carlo on Poisson fields for a grid of b
-   (ε = false-detection rate per coefficient, default 10⁻³, a fixed seed so that the
-   calibration is reproducible) and interpolated in log b at each pixel, with b the
-   background map smoothed at that scale. Only positive significant coefficients are kept
-   (sources are excesses), giving the multiresolution support M_j.
+   that distribution (ε = false-detection rate per coefficient, default 10⁻³) is computed
+   from its exact distribution (a compound Poisson sum, :func:`exact_quantile`) for a grid
+   of b and interpolated in log b at each pixel, with b the background map smoothed at
+   that scale. Only positive significant coefficients are kept (sources are excesses),
+   giving the multiresolution support M_j.
 3. **Iterative reconstruction** (Starck et al. 1998, §2.4): S₀ = 0,
    S_{n+1} = max(S_n + Σ_j M_j w_j(D − S_n), 0), a few iterations, so that the filtered
    image keeps the significant structures at their full amplitude. The coarsest plane is
@@ -29,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 __all__ = ["starlet", "thresholds", "filter_image", "smooth", "impulse_responses",
-           "cornish_fisher", "B3"]
+           "cornish_fisher", "exact_quantile", "B3"]
 
 B3 = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
 
@@ -101,30 +101,79 @@ def cornish_fisher(b: float, psi: np.ndarray, epsilon: float) -> tuple[float, fl
 #: discrete and the Monte Carlo quantile is used, from nearly independent samples.
 MAX_SKEWNESS = 1.0
 
+#: Lattice of the exact distribution: step ≤ LATTICE_STEP × ‖ψ‖/√n (n pixels in the
+#: support of ψ), so that splitting each ψ_k between its two lattice neighbours adds at
+#: most (LATTICE_STEP/2)² = 0.25 % to the variance; span ±(LATTICE_SPAN σ + 10 max|ψ|), beyond
+#: which Bennett's inequality leaves < 10⁻¹⁰ of probability to wrap around.
+LATTICE_STEP = 0.1
+LATTICE_SPAN = 15.0
+#: Above this many lattice points (many photons per coefficient: a nearly Gaussian sum),
+#: the Cornish–Fisher quantile is used instead.
+MAX_LATTICE = 1 << 18
+
+
+def exact_quantile(b: float, psi: np.ndarray, epsilon: float) -> float | None:
+    """Smallest t with P(w > t) ≤ ε for w = Σ ψ_k (N_k − b), N_k ~ Poisson(b), from the
+    exact distribution of w on a fine lattice; None where the lattice would exceed
+    MAX_LATTICE points.
+
+    w is a compound Poisson sum (Σψ_k = 0 for a wavelet plane, so w = Σ ψ_k N_k): its
+    generating function is exp(b Σ_k (z^{ψ_k} − 1)). Each ψ_k is split between its two
+    neighbouring lattice points ℓΔ, (ℓ+1)Δ with weights that keep its value on average
+    (Poisson thinning: the mean of w stays exactly 0 and the variance grows by < 10⁻³);
+    the generating function on the L-th roots of unity is then an FFT of the weighted
+    histogram, and its inverse FFT the probabilities of the lattice points. The quantile
+    is put half a step above the last lattice point whose upper tail exceeds ε.
+    """
+    psi = np.asarray(psi, float)
+    psi = psi[np.abs(psi) > 1e-14 * np.max(np.abs(psi))]
+    norm, top = float(np.sqrt(np.sum(psi**2))), float(np.max(np.abs(psi)))
+    delta = LATTICE_STEP * norm / np.sqrt(psi.size)
+    span = LATTICE_SPAN * np.sqrt(b) * norm + 10.0 * top
+    size = 1 << int(np.ceil(np.log2(2.0 * span / delta)))
+    if size > MAX_LATTICE:
+        return None
+    u = psi / delta
+    lo = np.floor(u)
+    f = u - lo
+    idx = lo.astype(np.int64)
+    hist = np.bincount(idx % size, weights=1.0 - f, minlength=size)
+    hist += np.bincount((idx + 1) % size, weights=f, minlength=size)
+    # E[exp(−2πi q w/(LΔ))] = exp(b (Σ_k exp(−2πi q ℓ_k/L) − n)): the forward FFT of the
+    # histogram, whose inverse FFT is then the distribution (modulo L, hence the span).
+    gen = np.exp(b * (np.fft.rfft(hist) - psi.size))
+    prob = np.fft.irfft(gen, n=size)
+    prob = np.roll(prob, size // 2)  # index i ↔ lattice value (i − L/2) Δ
+    upper = np.cumsum(prob[::-1])[::-1] - prob  # P(w > value of i)
+    i = int(np.argmax(upper <= epsilon))
+    return float((i - size // 2 + 0.5) * delta)
+
 
 @functools.lru_cache(maxsize=8)
 def thresholds(n_scales: int, epsilon: float, size: int = 256, repeats: int = 3,
-               method: str = "monte_carlo"):
+               method: str = "exact"):
     """(1 − ε) quantiles of starlet coefficients of pure Poisson noise.
 
     Returns (log10 b grid, table[j, k]) for background b counts per pixel.
 
-    ``monte_carlo`` (the default): quantiles of 3 × 256² Poisson fields (fixed seed). Too
-    few independent coarse-scale coefficients: the scale-5/6 thresholds move by 8–22 %
-    with the seed and achieve false-detection rates of 10⁻⁵–0 instead of ε = 10⁻³ at
-    b = 0.05 (tests/detect/test_core.py), i.e. the coarse scales are stricter than asked.
+    ``exact`` (the default): the quantile of the exact distribution of each coefficient
+    (:func:`exact_quantile`), Cornish–Fisher where that distribution is a sum of so many
+    photons that the lattice would be too large (nearly Gaussian there: skewness < 0.03).
+    Analytic and deterministic; it achieves ε at every scale on source-free fields
+    (tests/detect/test_core.py).
+
+    ``monte_carlo``: quantiles of 3 × 256² Poisson fields (fixed seed). Too few
+    independent coarse-scale coefficients: the scale-5/6 thresholds move by 8–22 % with
+    the seed and achieve false-detection rates of 10⁻⁵–0 instead of ε = 10⁻³ at b = 0.05,
+    i.e. the coarse scales are stricter than asked.
 
     ``cornish_fisher``: the Cornish–Fisher quantile of the exact cumulants where the
-    skewness is below MAX_SKEWNESS, else the Monte-Carlo quantile; it achieves ε at every
-    scale. Not the default yet: the looser coarse scales double the faint candidates on
-    empty fields (DET_ML ≥ 6: 7.5 → 15.8 per pointing) and cut large clusters into more
-    fragments (C1 fraction of 200–600-count r_c = 20–60″ clusters 0.92 → 0.89), which the
-    fragment clean-up of :mod:`selfunc.detect.characterise` does not yet absorb.
+    skewness is below MAX_SKEWNESS, else the Monte-Carlo quantile.
     """
-    if method not in ("monte_carlo", "cornish_fisher"):
-        raise ValueError(f"threshold method {method!r}: expected monte_carlo or cornish_fisher")
+    if method not in ("exact", "monte_carlo", "cornish_fisher"):
+        raise ValueError(f"threshold method {method!r}: expected exact, monte_carlo or cornish_fisher")
     rng = np.random.default_rng(20_201)  # fixed: the calibration is part of the method
-    log_b = np.linspace(-4.0, 2.0, 25)
+    log_b = np.linspace(-4.0, 2.0, 49 if method == "exact" else 25)
     table = np.empty((n_scales, log_b.size))
     psi = impulse_responses(n_scales)
     m = 2 ** (n_scales + 1)  # drop borders affected by the mirror condition
@@ -134,7 +183,10 @@ def thresholds(n_scales: int, epsilon: float, size: int = 256, repeats: int = 3,
         for j in range(n_scales):
             t, g1 = cornish_fisher(b, psi[j], epsilon)
             table[j, k] = t
-            if method == "monte_carlo" or g1 >= MAX_SKEWNESS:
+            if method == "exact":
+                q = exact_quantile(b, psi[j], epsilon)
+                table[j, k] = t if q is None else q
+            elif method == "monte_carlo" or g1 >= MAX_SKEWNESS:
                 mc_scales.append(j)
         if not mc_scales:
             continue
@@ -152,7 +204,7 @@ def thresholds(n_scales: int, epsilon: float, size: int = 256, repeats: int = 3,
 
 def filter_image(counts: np.ndarray, background: np.ndarray, *, n_scales: int = 6,
                  first_scale: int = 1, epsilon: float = 1e-3, iterations: int = 6,
-                 valid=None, method: str = "monte_carlo") -> np.ndarray:
+                 valid=None, method: str = "exact") -> np.ndarray:
     """The wavelet-filtered source image (counts per pixel above the background).
 
     Scales below ``first_scale`` (1-based) are left out of the support: at 2.5″ the first
