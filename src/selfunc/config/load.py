@@ -141,11 +141,11 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     if not raw:  # running a default campaign without a word is never what was meant
         raise SelfuncError(f"{path}: empty campaign file; expected at least a [campaign] "
                            "table (see configs/campaign/quickstart.toml)")
-    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", *SECTIONS})
+    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", "outputs", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
                            "instrument, survey, population, detection, optical, stamps, cnn, "
-                           "inject)")
+                           "outputs, inject)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():
@@ -164,10 +164,14 @@ def load_campaign(path: str | Path) -> CampaignConfig:
         model = Path(cnn["model"])
         cnn = {**cnn, "model": str(model if model.is_absolute() else path.parent / model)}
     parts["cnn"] = cnn
+    outputs = raw.get("outputs", {})
+    if not isinstance(outputs, dict):
+        raise SelfuncError(f"{path}: key 'outputs' must be a table")
+    parts["outputs"] = outputs
     if "inject" in raw:
         parts["inject"] = _inject_paths(raw["inject"], path)
     # The sections named in other files are validated above; what is left ([campaign],
-    # [cnn], [inject]) is in this file, so the error names this file only.
+    # [cnn], [outputs], [inject]) is in this file, so the error names this file only.
     cfg = validate(CampaignConfig, {"campaign": campaign, **parts}, [path])
     _check_rules(cfg, path)
     return cfg
