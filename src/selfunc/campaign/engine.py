@@ -118,6 +118,7 @@ def _client(workers: int | None, scheduler: str | None):
 
     # CRITICAL: a failed pointing is logged once, to campaign.log, and summed up in one
     # line; the workers' own "Compute Failed" tracebacks would bury that line.
+    _restore_malloc_environ()
     with dask.config.set(WORKER_ENVIRON):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.CRITICAL)
@@ -132,6 +133,19 @@ def _client(workers: int | None, scheduler: str | None):
 #: leaves the variable unset (glibc's defaults, as in a plain process); the BLAS variables
 #: stay at one thread per worker. A variable the user exports is still passed on.
 WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+#: The variable as the user started the process (a nanny writes its pre-spawn variables
+#: into this process's own environment, which every later worker would inherit).
+_USER_MALLOC = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def _restore_malloc_environ() -> None:
+    """Undo what an earlier cluster's nannies left in ``os.environ`` (tests and benchmarks
+    start several clusters in one process)."""
+    if _USER_MALLOC is None:
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    else:
+        os.environ["MALLOC_TRIM_THRESHOLD_"] = _USER_MALLOC
 
 
 #: errno values of a fault of the place written to, not of one pointing: every other
