@@ -23,6 +23,7 @@ import os
 import sys
 import shutil
 import time
+import warnings
 from pathlib import Path
 
 from selfunc.campaign.provenance import (check_same_config, resolved_config, stored_config,
@@ -119,7 +120,10 @@ def _client(workers: int | None, scheduler: str | None):
     # CRITICAL: a failed pointing is logged once, to campaign.log, and summed up in one
     # line; the workers' own "Compute Failed" tracebacks would bury that line.
     _restore_malloc_environ()
-    with dask.config.set(WORKER_ENVIRON):
+    # The scheduler's HTTP server (health routes, even without a dashboard) moves off port
+    # 8787 when another cluster holds it, and says so in a warning that is not ours to print.
+    with dask.config.set(WORKER_ENVIRON), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.CRITICAL)
     return Client(cluster), cluster

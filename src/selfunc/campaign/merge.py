@@ -83,7 +83,8 @@ def merge_table(out: Path, rows: list[dict], name: str, dest: Path, *, folder,
                 if "CNNMODEL" in t.meta:
                     meta.setdefault("CNNMODEL", t.meta["CNNMODEL"])
                 t = _normalise(t, r["pointing"], widths, r, name == "truth")
-                a = t.as_array()
+                # NaN stays NaN: the FITS reader masks it, the merged table holds the value
+                a = np.ma.getdata(t.as_array())
                 if ds is None:
                     template = t[:0].copy()
                     template.meta.clear()
