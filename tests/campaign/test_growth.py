@@ -119,3 +119,24 @@ def test_a_campaign_does_not_shrink(tmp_path, capsys):
     capsys.readouterr()
     assert simulate(write(tmp_path, 1), out) == 2
     assert "key 'campaign.n_pointings' = 1" in capsys.readouterr().err
+
+
+def test_a_folder_made_before_a_key_existed_is_the_same_config_at_its_default(tmp_path):
+    """campaign.toml of a folder written before [outputs] existed: the default is what it did."""
+    import tomllib
+
+    import tomli_w
+
+    from selfunc.campaign.provenance import check_same_config, write_campaign_toml
+    from selfunc.config import load_campaign
+    from selfunc.errors import SelfuncError
+
+    cfg = load_campaign(write(tmp_path, 2))
+    write_campaign_toml(cfg, tmp_path)
+    doc = tomllib.loads((tmp_path / "campaign.toml").read_text())
+    del doc["config"]["outputs"]
+    (tmp_path / "campaign.toml").write_text(tomli_w.dumps(doc))
+    default = cfg.model_copy(update={"outputs": type(cfg.outputs)()})
+    assert check_same_config(default, tmp_path, force=False) == []
+    with pytest.raises(SelfuncError, match="keys that differ: outputs.images;"):
+        check_same_config(cfg, tmp_path, force=False)  # images = "none" is not the default

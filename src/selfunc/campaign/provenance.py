@@ -78,9 +78,13 @@ def _flat(config, prefix: str = "") -> dict:
 
 
 def config_differences(old: dict, new: dict) -> list[str]:
-    """The dotted keys whose values differ between two resolved configs (sorted)."""
+    """The dotted keys whose values differ between two resolved configs (sorted). A key that
+    ``old`` lacks (a folder made before the key existed) differs only if ``new`` does not
+    hold its default."""
     a, b = _flat(old), _flat(new)
-    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    defaults = _flat(resolved_config(CampaignConfig()))
+    return sorted(k for k in a.keys() | b.keys()
+                  if a.get(k, defaults.get(k)) != b.get(k, defaults.get(k)))
 
 
 def stored_config(out: Path) -> dict | None:
