@@ -311,9 +311,13 @@ def _catalogue_meta(cfg: CampaignConfig) -> dict:
     from selfunc import __version__
     from selfunc.campaign.provenance import git_revision
 
+    # of the config without [outputs], which changes no number: the catalogues of the image
+    # and of the catalogue mode are the same bytes
+    config = {k: v for k, v in resolved_config(cfg).items() if k != "outputs"}
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     return {"CAMPAIGN": cfg.campaign.name, "SEED": cfg.campaign.seed,
             "NPOINTINGS": cfg.campaign.n_pointings, "SELFUNC": __version__,
-            "GITREV": git_revision(), "CONFIG_SHA256": _fingerprint(cfg)["config_sha256"]}
+            "GITREV": git_revision(), "CONFIG_SHA256": digest}
 
 
 def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
