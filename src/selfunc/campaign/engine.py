@@ -16,14 +16,18 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import logging
 import os
 import sys
 import shutil
 import time
+import warnings
 from pathlib import Path
 
-from selfunc.campaign.provenance import check_same_config, write_campaign_toml
+from selfunc.campaign.provenance import (check_same_config, resolved_config, stored_config,
+                                        write_campaign_toml)
 from selfunc.campaign.inject import injection_rows, run_injection
 from selfunc.campaign.lock import FolderLock
 from selfunc.campaign.screening import stamp_config
@@ -31,7 +35,7 @@ from selfunc.rules import Selection
 from selfunc.campaign.simulate import is_done, merge, pointing_dir, run_pointing, spec_rows
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
-from selfunc.io import TMP_SUFFIX
+from selfunc.io import TMP_SUFFIX, atomic_path
 from selfunc.pointing import draw_pointings
 
 __all__ = ["run_campaign", "Progress"]
@@ -111,11 +115,41 @@ def _client(workers: int | None, scheduler: str | None):
         except OSError as exc:
             raise SelfuncError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     n = workers or os.cpu_count() or 1
+    import dask.config
+
     # CRITICAL: a failed pointing is logged once, to campaign.log, and summed up in one
     # line; the workers' own "Compute Failed" tracebacks would bury that line.
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
+    _restore_malloc_environ()
+    # The scheduler's HTTP server (health routes, even without a dashboard) moves off port
+    # 8787 when another cluster holds it, and says so in a warning that is not ours to print.
+    with dask.config.set(WORKER_ENVIRON), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
+
+
+#: The environment of local workers. distributed sets MALLOC_TRIM_THRESHOLD_=65536 in every
+#: worker it spawns (``distributed.nanny.pre-spawn-environ``); setting any M_TRIM/M_MMAP
+#: variable turns off glibc's dynamic mmap threshold, so every image-sized array of a
+#: pointing is mmapped and unmapped afresh, page faults and zeroing included: a 10 ks
+#: pointing took 1.65x as long in a worker as in a plain process (issue 16). ``None``
+#: leaves the variable unset (glibc's defaults, as in a plain process); the BLAS variables
+#: stay at one thread per worker. A variable the user exports is still passed on.
+WORKER_ENVIRON = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+
+#: The variable as the user started the process (a nanny writes its pre-spawn variables
+#: into this process's own environment, which every later worker would inherit).
+_USER_MALLOC = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def _restore_malloc_environ() -> None:
+    """Undo what an earlier cluster's nannies left in ``os.environ`` (tests and benchmarks
+    start several clusters in one process)."""
+    if _USER_MALLOC is None:
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    else:
+        os.environ["MALLOC_TRIM_THRESHOLD_"] = _USER_MALLOC
 
 
 #: errno values of a fault of the place written to, not of one pointing: every other
@@ -157,6 +191,9 @@ def check_stages(cfg: CampaignConfig) -> None:
                                "stage (it screens candidates)")
     if "stamps" in stages or "cnn" in stages:
         Selection.from_string(cfg.cnn.screen)  # a bad rule fails here, not in every pointing
+        if "cnn" not in stages and not cfg.outputs.stamps:
+            raise SelfuncError("key 'outputs.stamps' = false: the 'stamps' stage without "
+                               "'cnn' would make stamps that nothing keeps or scores")
         scfg = stamp_config(cfg)  # with 'cnn': the model exists and its stamps are ours
         if "optical" in scfg.bands and "optical" not in stages:
             raise SelfuncError(f"key 'campaign.stages': stamps of kind '{scfg.kind}' need "
@@ -239,10 +276,58 @@ def _remove_folders(created: list[Path]) -> None:
             break
 
 
+#: The campaign's own completion record, written last: what the merge, fit and report
+#: were made of. A re-run that finds it matching, with no pointing to do, changes no file.
+DONE = "done.json"
+
+
+def _fingerprint(cfg: CampaignConfig) -> dict:
+    config = json.dumps(resolved_config(cfg), sort_keys=True)
+    return {"n_pointings": cfg.campaign.n_pointings,
+            "config_sha256": hashlib.sha256(config.encode()).hexdigest()}
+
+
+def _finished(out: Path, cfg: CampaignConfig) -> bool:
+    try:
+        return json.loads((out / DONE).read_text()) == _fingerprint(cfg)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_growth(cfg: CampaignConfig, out: Path) -> None:
+    """A campaign grows (more pointings: only the new ones run); it never shrinks, since the
+    folder would then hold pointings that its catalogues leave out."""
+    n = cfg.campaign.n_pointings
+    extra = sorted(int(p.parent.name) for p in (out / "pointings").glob("*/done.json")
+                   if p.parent.name.isdigit() and int(p.parent.name) >= n)
+    if extra:
+        raise SelfuncError(f"key 'campaign.n_pointings' = {n}: {out} holds finished pointings "
+                           f"up to {extra[-1]} (a campaign grows, it does not shrink); use "
+                           "another --out, or --force")
+
+
+def _catalogue_meta(cfg: CampaignConfig) -> dict:
+    """Provenance carried by each merged catalogue (campaign.toml holds the whole config)."""
+    from selfunc import __version__
+    from selfunc.campaign.provenance import git_revision
+
+    # of the config without [outputs], which changes no number: the catalogues of the image
+    # and of the catalogue mode are the same bytes
+    config = {k: v for k, v in resolved_config(cfg).items() if k != "outputs"}
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+    return {"CAMPAIGN": cfg.campaign.name, "SEED": cfg.campaign.seed,
+            "NPOINTINGS": cfg.campaign.n_pointings, "SELFUNC": __version__,
+            "GITREV": git_revision(), "CONFIG_SHA256": digest}
+
+
 def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
     # Nothing finished yet: a corrected config replaces the one of a failed start.
-    check_same_config(cfg, out, force or not _any_done(out))
-    write_campaign_toml(cfg, out)
+    fresh = force or not _any_done(out)
+    changed = check_same_config(cfg, out, fresh)  # [] or the growth keys
+    if not fresh:
+        _check_growth(cfg, out)
+    if force or changed or stored_config(out) is None:  # a resumed run keeps its provenance
+        write_campaign_toml(cfg, out)
     log = _logger(out)
     stale = _remove_stale_temporaries(out)
     if stale:
@@ -262,8 +347,15 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
     specs = list(tasks)
     had_done = _any_done(out)
     todo = [i for i in specs if force or not is_done(out, i)]
+    if not todo and not force and not stale and _finished(out, cfg):
+        # Nothing to do: not a byte changes (no log line, no merge, fit or report).
+        stream.write(f"{len(specs)} of {len(specs)} pointings already done in {out}; "
+                     "nothing to do\n")
+        return {"total": len(specs), "run": 0, "failed": [], "seconds": {}, "wall": 0.0}
+    (out / DONE).unlink(missing_ok=True)  # written again once all is merged
     log.info("campaign %s: %d pointings, %d to do", cfg.campaign.name, len(specs), len(todo))
-    summary = {"total": len(specs), "run": len(todo), "failed": [], "seconds": {}}
+    summary = {"total": len(specs), "run": len(todo), "failed": [], "seconds": {},
+               "candidates": 0, "unconverged": 0}
     t0 = time.perf_counter()
     if todo:
         from distributed import as_completed
@@ -306,8 +398,11 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
                         raise
                 for k, v in rec["seconds"].items():
                     summary["seconds"][k] = summary["seconds"].get(k, 0.0) + v
-                log.info("pointing %d done in %.2f s: %s", pid, sum(rec["seconds"].values()),
-                         rec["seconds"])
+                summary["candidates"] += rec.get("n_candidates") or 0
+                summary["unconverged"] += rec.get("n_unconverged") or 0
+                log.info("pointing %d done in %.2f s: %s; %s candidates, %s fits not converged",
+                         pid, sum(rec["seconds"].values()), rec["seconds"],
+                         rec.get("n_candidates"), rec.get("n_unconverged"))
                 bar.update(f"pointing {pid}")
         finally:
             client.close()
@@ -317,13 +412,17 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
                 for i in todo:
                     shutil.rmtree(pointing_dir(out, i), ignore_errors=True)
     summary["wall"] = time.perf_counter() - t0
+    if summary["candidates"]:
+        # the detection's budget of model evaluations ran out on these (NUNCONV)
+        log.info("%d of %d candidates of the %d pointings run now: fit not converged",
+                 summary["unconverged"], summary["candidates"], len(todo))
     if summary["failed"]:
         raise SelfuncError(f"{len(summary['failed'])} pointing(s) failed "
                            f"({', '.join(map(str, summary['failed'][:10]))}; first "
                            f"{summary['first_error']}); see {out / 'campaign.log'}; run the "
                            "same command again to retry them")
     detected = cfg.inject is not None or "detect" in cfg.campaign.stages
-    merge(out, rows, detected=detected)
+    merge(out, rows, detected=detected, meta=_catalogue_meta(cfg))
     log.info("merged catalogues of %d pointings", len(specs))
     fitted = None
     if detected and "fit" in cfg.campaign.stages:
@@ -340,6 +439,8 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
 
         path = write_report(out, selection_summary=fitted)
         stream.write(f"report: {path}\n")
+    with atomic_path(out / DONE) as tmp:
+        tmp.write_text(json.dumps(_fingerprint(cfg)))
     return summary
 
 

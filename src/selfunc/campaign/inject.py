@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from astropy.table import Table
 
-from selfunc.campaign.simulate import pointing_dir
+from selfunc.campaign.simulate import pointing_dir, unconverged
 from selfunc.config.campaign import CampaignConfig
 from selfunc.detect import run as detect_run
 from selfunc.detect.inputs import read_images
@@ -93,7 +93,7 @@ def run_injection(index: int, cfg: CampaignConfig, out) -> dict:
     with atomic_path(folder / "truth.fits") as tmp:
         truth.write(tmp, format="fits")
     record = {"pointing": index, "image": inj.counts, "n_truth": len(truth),
-              "n_candidates": len(cand),
+              "n_candidates": len(cand), "n_unconverged": unconverged(cand),
               "seconds": {"inject": t1 - t0, "detect": t2 - t1, "write": time.perf_counter() - t2}}
     with atomic_path(folder / "done.json") as tmp:
         tmp.write_text(json.dumps(record, indent=1))

@@ -4,11 +4,13 @@ all pointings into campaign catalogues. Scheduling lives in :mod:`selfunc.campai
 Folder layout::
 
     DIR/campaign.toml                 resolved config + provenance
-    DIR/pointings/00000/xray.fits     images (see selfunc.xray.fitsio)
+    DIR/pointings/00000/xray.fits     images (see selfunc.xray.fitsio), per [outputs] images:
+                                      none, combined only, or all cameras
     DIR/pointings/00000/truth.fits    truth table with units (and its match to candidates)
     DIR/pointings/00000/candidates.fits   detected candidates, labelled by the match
                                       (+ p_cluster and class probabilities: stage cnn)
-    DIR/pointings/00000/stamps.h5     stamps of the screened candidates (stage stamps)
+    DIR/pointings/00000/stamps.h5     stamps of the screened candidates (stage stamps,
+                                      unless [outputs] stamps = false)
     DIR/pointings/00000/done.json     completion record, written last
     DIR/catalogues/truth.h5, candidates.h5, pointings.h5
 
@@ -22,7 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from astropy.table import Table, vstack
+from astropy.table import Table
 
 from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.campaign.screening import pointing_stamps, score_stamps
@@ -37,7 +39,7 @@ from selfunc.stamps.dataset import write_dataset
 from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth
 
-__all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius",
+__all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius", "unconverged",
            "pointing_dir", "merge", "is_done", "spec_rows", "optical_scene"]
 
 
@@ -75,6 +77,16 @@ def optical_scene(spec: PointingSpec, truth, cfg: CampaignConfig):
                          cosmology=mf.cosmology, relations=mf.scaling)
 
 
+def unconverged(cand) -> int:
+    """Candidates whose fit did not converge (the detection's ``NUNCONV``, else its
+    ``converged`` column; 0 for a catalogue with neither)."""
+    if "NUNCONV" in cand.meta:
+        return int(cand.meta["NUNCONV"])
+    if "converged" in cand.colnames:
+        return int(np.sum(~np.asarray(cand["converged"], bool)))
+    return 0
+
+
 def is_done(out: Path, pid: int) -> bool:
     return (pointing_dir(out, pid) / "done.json").is_file()
 
@@ -84,9 +96,13 @@ def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
     out = Path(out)
     folder = pointing_dir(out, spec.id)
     t0 = time.perf_counter()
-    truth, obs = simulate_pointing(spec, cfg)
+    truth = draw(spec, cfg.population, field_radius(cfg), rng_for(spec.seed, spec.id, "sky"))
     t1 = time.perf_counter()
-    seconds = {"simulate": t1 - t0}
+    seconds = {"sky": t1 - t0}
+    obs = observe(spec, truth, cfg.instrument, cfg.population, rng_for(spec.seed, spec.id, "xray"))
+    truth = obs.truth  # what simulate_pointing returns, timed per stage
+    seconds["xray"] = time.perf_counter() - t1
+    t1 = time.perf_counter()
     stages = cfg.campaign.stages
     scene = None
     if "optical" in stages:
@@ -96,15 +112,16 @@ def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
         truth = scene.truth
         seconds["optical"] = time.perf_counter() - t1
         t1 = time.perf_counter()
-    n_cand = None
+    n_cand = n_unconv = None
     if "detect" in stages:
         cand, truth = detect_pointing(obs, truth, cfg)
         seconds["detect"] = time.perf_counter() - t1
-        n_cand = len(cand)
+        n_cand, n_unconv = len(cand), unconverged(cand)
         if "stamps" in stages or "cnn" in stages:
             t1 = time.perf_counter()
             ds = pointing_stamps(cand, obs, scene, cfg, spec.id)
-            write_dataset(ds, folder / "stamps.h5")
+            if cfg.outputs.stamps:
+                write_dataset(ds, folder / "stamps.h5")
             seconds["stamps"] = time.perf_counter() - t1
             if "cnn" in stages:
                 t1 = time.perf_counter()
@@ -113,31 +130,15 @@ def run_pointing(spec: PointingSpec, cfg: CampaignConfig, out) -> dict:
         with atomic_path(folder / "candidates.fits") as tmp:
             cand.write(tmp, format="fits")
     t2 = time.perf_counter()
-    write_observation(obs, folder / "xray.fits")
+    if cfg.outputs.images != "none":
+        write_observation(obs, folder / "xray.fits", per_camera=cfg.outputs.images == "all")
     write_truth(truth, folder / "truth.fits")
     seconds["write"] = time.perf_counter() - t2
     record = {"pointing": spec.id, "spec": spec.as_row(), "n_truth": len(truth),
-              "n_candidates": n_cand, "seconds": seconds}
+              "n_candidates": n_cand, "n_unconverged": n_unconv, "seconds": seconds}
     with atomic_path(folder / "done.json") as tmp:
         tmp.write_text(json.dumps(record, indent=1))
     return record
-
-
-def _stack(out: Path, rows: list[dict], name: str) -> Table:
-    tables = []
-    for row in rows:
-        pid = row["pointing"]
-        t = Table.read(pointing_dir(out, pid) / f"{name}.fits")
-        t.add_column(np.full(len(t), pid, dtype=np.int64), name="pointing", index=0)
-        for col in t.colnames:  # FITS gives bytes; catalogues hold text
-            if t[col].dtype.kind == "S":
-                t[col] = t[col].astype(str)
-        if name == "truth" and "exposure" not in t.colnames:
-            t["exposure"] = np.full(len(t), row.get("exposure", np.nan))
-            t["exposure"].unit = "s"
-        t.meta.clear()
-        tables.append(t)
-    return vstack(tables, metadata_conflicts="silent")
 
 
 def spec_rows(specs: list[PointingSpec]) -> list[dict]:
@@ -149,17 +150,17 @@ def spec_rows(specs: list[PointingSpec]) -> list[dict]:
     return rows
 
 
-def merge(out: Path, rows: list[dict], detected: bool = True) -> None:
+def merge(out: Path, rows: list[dict], detected: bool = True, meta: dict | None = None) -> None:
     """Merge per-pointing tables and the pointing table (one dict per pointing, with the
-    key ``pointing``) into campaign catalogues."""
-    truth = _stack(out, rows, "truth")
-    if "match" not in truth.colnames:
-        truth["match"] = np.full(len(truth), -1, dtype=np.int64)
-    tables = [("truth", truth)]
-    if detected:
-        tables.append(("candidates", _stack(out, rows, "candidates")))
-    tables.append(("pointings", pointing_table(rows)))
+    key ``pointing``) into campaign catalogues, streamed in bounded memory
+    (:mod:`selfunc.campaign.merge`); ``meta`` (provenance) goes into each one."""
+    from selfunc.campaign.merge import merge_table
+
     cat = out / "catalogues"
-    for name, table in tables:
-        with atomic_path(cat / f"{name}.h5") as tmp:
-            table.write(tmp, path=name, format="hdf5", serialize_meta=True)
+    names = ["truth", "candidates"] if detected else ["truth"]
+    for name in names:
+        merge_table(out, rows, name, cat / f"{name}.h5", folder=pointing_dir, meta=meta)
+    pointings = pointing_table(rows)
+    pointings.meta.update(meta or {})
+    with atomic_path(cat / "pointings.h5") as tmp:
+        pointings.write(tmp, path="pointings", format="hdf5", serialize_meta=True)

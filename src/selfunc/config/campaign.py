@@ -11,7 +11,7 @@ from selfunc.config.models import (DetectionConfig, Frozen, InjectConfig, Instru
 from selfunc.config.optical import OpticalConfig
 from selfunc.config.stamps import StampConfig
 
-__all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "STAGES"]
+__all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "OutputsConfig", "STAGES"]
 
 #: The most pointings a campaign may have: its pointing table is drawn up front (~2 ms a
 #: pointing), and 10⁵ is several times the whole XMM-Newton archive.
@@ -44,6 +44,21 @@ class CnnStageConfig(Frozen):
     model: str = "default"
 
 
+class OutputsConfig(Frozen):
+    """What each pointing keeps on disk (``[outputs]``); none of it changes a number.
+
+    ``images``: ``"none"`` (catalogue mode: truth, candidates, completion record; about
+    0.15 MB a pointing), ``"combined"`` (``xray.fits`` with the combined counts, exposure,
+    background and model: what the report's X-ray stamps and ``selfunc detect`` read) or
+    ``"all"`` (the same per camera too, ~9 MB a pointing). ``stamps``: keep ``stamps.h5``
+    (the stamps the CNN scored; ~0.25 MB per screened candidate, what ``selfunc train-cnn``
+    reads); without it the stamps are made and scored in memory only.
+    """
+
+    images: Literal["none", "combined", "all"] = "all"
+    stamps: bool = True
+
+
 class CampaignConfig(Frozen):
     campaign: CampaignSettings = CampaignSettings()
     instrument: InstrumentConfig = InstrumentConfig()
@@ -55,3 +70,4 @@ class CampaignConfig(Frozen):
     optical: OpticalConfig = OpticalConfig()
     stamps: StampConfig = StampConfig()
     cnn: CnnStageConfig = CnnStageConfig()
+    outputs: OutputsConfig = OutputsConfig()

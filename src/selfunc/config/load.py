@@ -153,11 +153,11 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     if not raw:  # running a default campaign without a word is never what was meant
         raise SelfuncError(f"{path}: empty campaign file; expected at least a [campaign] "
                            "table (see configs/campaign/quickstart.toml)")
-    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", "match", *SECTIONS})
+    unknown = sorted(set(raw) - {"campaign", "inject", "cnn", "match", "outputs", *SECTIONS})
     if unknown:
         raise SelfuncError(f"{path}: unknown key '{unknown[0]}' (expected campaign, "
                            "instrument, survey, population, detection, match, optical, stamps, "
-                           "cnn, inject)")
+                           "cnn, outputs, inject)")
     parts: dict[str, Any] = {}
     files: list[Path] = [path]
     for section, model in SECTIONS.items():
@@ -176,14 +176,15 @@ def load_campaign(path: str | Path) -> CampaignConfig:
         model = Path(cnn["model"])
         cnn = {**cnn, "model": str(model if model.is_absolute() else path.parent / model)}
     parts["cnn"] = cnn
-    match = raw.get("match", {})
-    if not isinstance(match, dict):
-        raise SelfuncError(f"{path}: key 'match' must be a table")
-    parts["match"] = match
+    for key in ("match", "outputs"):
+        table = raw.get(key, {})
+        if not isinstance(table, dict):
+            raise SelfuncError(f"{path}: key '{key}' must be a table")
+        parts[key] = table
     if "inject" in raw:
         parts["inject"] = _inject_paths(raw["inject"], path)
     # The sections named in other files are validated above; what is left ([campaign],
-    # [cnn], [match], [inject]) is in this file, so the error names this file only.
+    # [cnn], [match], [outputs], [inject]) is in this file, so the error names this file only.
     cfg = validate(CampaignConfig, {"campaign": campaign, **parts}, [path])
     _check_rules(cfg, path)
     return cfg

@@ -69,13 +69,40 @@ class Sample:
         return len(self.outcome)
 
 
-def _read(directory: Path, which: str, required: Sequence[str]) -> Table:
+def _read_columns(path: Path, which: str, columns) -> Table:
+    """Only ``columns`` (those the table has) of an astropy HDF5 table, with their units:
+    the rows of a 10⁷-row truth table are read field by field, not whole."""
+    import h5py
+    from astropy.table import meta as table_meta
+
+    with h5py.File(path, "r") as f:
+        ds = f[which]
+        names = [n for n in ds.dtype.names if n in columns]
+        data = ds.fields(names)[:] if names else np.zeros(len(ds), dtype=[])
+        header = {}
+        if f"{which}.__table_column_meta__" in f:
+            lines = [x.decode("utf-8") for x in f[f"{which}.__table_column_meta__"][()]]
+            header = table_meta.get_header_from_yaml(lines)
+    table = Table(data, meta=header.get("meta", {}))
+    for col in header.get("datatype", []):
+        if col["name"] in table.colnames and col.get("unit"):
+            table[col["name"]].unit = col["unit"]
+    for name in table.colnames:
+        if table[name].dtype.kind == "S":
+            table[name] = np.char.decode(np.asarray(table[name]), "utf-8")
+    return table
+
+
+def _read(directory: Path, which: str, required: Sequence[str], columns=None) -> Table:
     path = directory / "catalogues" / f"{which}.h5"
     if not path.exists():
         raise SelfuncError(f"{path}: no such file; expected the campaign catalogues of "
                            "docs/catalogues.md (written by 'selfunc simulate')")
     try:
-        table = Table.read(path, path=which, format="hdf5", character_as_bytes=False)
+        if columns is None:
+            table = Table.read(path, path=which, format="hdf5", character_as_bytes=False)
+        else:
+            table = _read_columns(path, which, set(columns) | set(required))
     except (OSError, KeyError, ValueError) as exc:
         raise SelfuncError(f"{path}: cannot read table '{which}' ({exc})") from None
     missing = [c for c in required if c not in table.colnames]
@@ -84,8 +111,9 @@ def _read(directory: Path, which: str, required: Sequence[str]) -> Table:
     return table
 
 
-def read_catalogues(directory) -> Catalogues:
-    """Read ``DIR/catalogues/{truth,candidates,pointings}.h5``.
+def read_catalogues(directory, columns=None) -> Catalogues:
+    """Read ``DIR/catalogues/{truth,candidates,pointings}.h5``; with ``columns`` (names),
+    only those of the truth and candidate tables (and the ones the samples need).
 
     Raises
     ------
@@ -95,8 +123,8 @@ def read_catalogues(directory) -> Catalogues:
     directory = Path(directory)
     if not directory.is_dir():
         raise SelfuncError(f"{directory}: no such campaign directory")
-    truth = _read(directory, "truth", _TRUTH_REQUIRED)
-    candidates = _read(directory, "candidates", _CAND_REQUIRED)
+    truth = _read(directory, "truth", _TRUTH_REQUIRED, columns)
+    candidates = _read(directory, "candidates", _CAND_REQUIRED, columns)
     pointings = _read(directory, "pointings", ("pointing",))
     known = set(np.asarray(pointings["pointing"]).tolist())
     for name, table in (("truth", truth), ("candidates", candidates)):
