@@ -38,6 +38,7 @@ from selfunc.sky.draw import draw
 from selfunc.stamps.dataset import write_dataset
 from selfunc.xray import observe
 from selfunc.xray.fitsio import write_observation, write_truth
+from selfunc.angles import arcsec_to_arcmin
 
 __all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius", "unconverged",
            "pointing_dir", "merge", "is_done", "spec_rows", "optical_scene"]
@@ -46,7 +47,7 @@ __all__ = ["simulate_pointing", "detect_pointing", "run_pointing", "field_radius
 def field_radius(cfg: CampaignConfig) -> float:
     """Radius (arcmin) of the sky disc drawn for a pointing: the image's half-diagonal."""
     inst = cfg.instrument
-    return inst.npix * inst.pixel_size / 60.0 / np.sqrt(2.0)
+    return arcsec_to_arcmin(inst.npix * inst.pixel_size) / np.sqrt(2.0)
 
 
 def pointing_dir(out: Path, pid: int) -> Path:

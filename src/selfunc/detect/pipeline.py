@@ -22,6 +22,7 @@ from selfunc.detect.bright import bright_masks
 from selfunc.detect.characterise import Candidate, characterise
 from selfunc.detect.classes import classify
 from selfunc.detect.psfmodel import PsfModel
+from selfunc.angles import arcsec_to_arcmin
 
 __all__ = ["DetectionImages", "run", "extract", "OFFAXIS_MARGIN"]
 
@@ -121,7 +122,7 @@ def _table(images, cands, psf: PsfModel, cfg: DetectionConfig) -> Table:
     iy = np.clip(np.round(t["y"]).astype(int), 0, images.counts.shape[0] - 1)
     t["offaxis"] = psf.offaxis(t["x"], t["y"])
     t["exposure"] = images.exposure[iy, ix]
-    t["background"] = images.background[iy, ix] / (psf.pixel / 60.0) ** 2 / np.maximum(t["exposure"], 1e-9)
+    t["background"] = images.background[iy, ix] / arcsec_to_arcmin(psf.pixel) ** 2 / np.maximum(t["exposure"], 1e-9)
     e_ref = np.maximum(np.asarray(t["e_ref"]), 1e-9)
     t["rate_point"] = t["counts_point"] / e_ref
     t["rate_point_err"] = t["counts_point_err"] / e_ref
@@ -148,7 +149,7 @@ def _table(images, cands, psf: PsfModel, cfg: DetectionConfig) -> Table:
     t["near_bright"] = masked
     for name in ("C1", "C2", "AC"):
         flags[name] = flags[name] & ~masked
-    t.meta["MASKAREA"] = float(mask.sum() * (psf.pixel / 60.0) ** 2)
+    t.meta["MASKAREA"] = float(mask.sum() * arcsec_to_arcmin(psf.pixel) ** 2)
     t.meta["NUNCONV"] = int(np.sum(~np.asarray(t["converged"], bool)))
     for name, values in flags.items():
         t[name] = values

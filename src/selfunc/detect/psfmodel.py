@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from selfunc.profiles.mge import Mge, king_mixture_mge
+from selfunc.angles import arcsec_to_arcmin
 
 __all__ = ["PsfModel"]
 
@@ -28,7 +29,8 @@ class PsfModel:
     theta_step: float = 0.5
 
     def offaxis(self, x, y):
-        return np.hypot(np.asarray(x) - self.axis[0], np.asarray(y) - self.axis[1]) * self.pixel / 60.0
+        return arcsec_to_arcmin(np.hypot(np.asarray(x) - self.axis[0],
+                                         np.asarray(y) - self.axis[1]) * self.pixel)
 
     def shares(self, x: float, y: float) -> tuple[float, ...]:
         w = np.asarray(self.weights, float)

@@ -28,6 +28,7 @@ from selfunc.optical.counts import galaxy_counts, star_counts
 from selfunc.pointing import PointingSpec
 from selfunc import scaling
 from selfunc.sky.tangent import radec_to_offsets
+from selfunc.angles import arcmin_to_arcsec, arcsec_to_deg
 
 __all__ = ["draw_catalogue", "cluster_masses", "SOURCE_KINDS", "REQUIRED_TRUTH_COLUMNS",
            "catalogue_half_size"]
@@ -42,7 +43,7 @@ _FLOAT_COLUMNS = ("xi", "eta", "mag_r", "mag_b", "bulge_fraction", "bulge_re", "
 
 def catalogue_half_size(cfg: OpticalConfig) -> float:
     """Half side (arcsec) of the square over which field objects are drawn."""
-    return (cfg.field_size / 2.0 + cfg.margin) * 60.0
+    return arcmin_to_arcsec(cfg.field_size / 2.0 + cfg.margin)
 
 
 def _block(n, kind, **cols):
@@ -60,7 +61,7 @@ def _block(n, kind, **cols):
 def _field_galaxies(rng, cfg: OpticalConfig, half: float):
     g = cfg.galaxies
     counts = galaxy_counts(g, cfg.depth)
-    area = (2 * half / 3600.0) ** 2
+    area = arcsec_to_deg(2 * half) ** 2
     n = int(rng.poisson(counts.number(g.bright_limit, cfg.depth) * area))
     mag = counts.sample(n, rng)
     xi = rng.uniform(-half, half, n)
@@ -80,7 +81,7 @@ def _field_galaxies(rng, cfg: OpticalConfig, half: float):
 def _field_stars(rng, cfg: OpticalConfig, glat: float, half: float):
     s = cfg.stars
     counts = star_counts(s, glat, cfg.depth)
-    area = (2 * half / 3600.0) ** 2
+    area = arcsec_to_deg(2 * half) ** 2
     n = int(rng.poisson(counts.number(s.bright_limit, cfg.depth) * area))
     mag = counts.sample(n, rng)
     xi = rng.uniform(-half, half, n)

@@ -35,6 +35,7 @@ from selfunc.optical.render import PlateGrid, RenderPlan, grain_noise, plan, ren
 from selfunc.pointing import PointingSpec
 from selfunc import scaling
 from selfunc.sky.tangent import offsets_to_radec, radec_to_offsets, tangent_wcs
+from selfunc.angles import arcmin_to_arcsec
 
 __all__ = ["OpticalScene", "OpticalField", "OpticalCutout", "scene", "observe", "cutout",
            "OPTICAL_TRUTH_COLUMNS"]
@@ -90,7 +91,7 @@ class OpticalScene:
         to (ra, dec); ValueError if it leaves the catalogue square."""
         if not size_arcmin > 0:
             raise ValueError(f"size_arcmin = {size_arcmin!r}: must be positive")
-        n = int(round(size_arcmin * 60.0 / self.grid.pixel))
+        n = int(round(arcmin_to_arcsec(size_arcmin) / self.grid.pixel))
         xi, eta = radec_to_offsets(self.spec.ra, self.spec.dec, ra, dec)
         x, y = self.grid.to_pixel(xi, eta)
         x0 = int(np.floor(float(x) - (n - 1) / 2.0 + 0.5))
@@ -241,7 +242,7 @@ def scene(spec: PointingSpec, truth: Table, cfg: OpticalConfig, rng: np.random.G
     sources, clusters = draw_catalogue(spec, truth, cfg, rng, cosmo, relations)
     mag = sources["mag_b"] if cfg.band == "blue" else sources["mag_r"]
     sources["mag"] = mag
-    grid = PlateGrid(int(round(cfg.field_size * 60.0 / cfg.pixel_size)), cfg.pixel_size)
+    grid = PlateGrid(int(round(arcmin_to_arcsec(cfg.field_size) / cfg.pixel_size)), cfg.pixel_size)
     phot = photometry(cfg)
     rp = plan(sources, mag, grid, phot, cfg)
     t = _truth_columns(truth, sources, mag, clusters, spec, cfg)

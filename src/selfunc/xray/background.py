@@ -23,6 +23,7 @@ import numpy as np
 from selfunc.config.models import AgnConfig, InstrumentConfig
 from selfunc.sky import lognlogs
 from selfunc.xray import rates
+from selfunc.angles import ARCMIN_PER_DEG
 
 __all__ = ["camera_rates", "unresolved_cxb_rate"]
 
@@ -31,7 +32,7 @@ __all__ = ["camera_rates", "unresolved_cxb_rate"]
 def _delta_intensity(agn: AgnConfig, reference_flux: float) -> float:
     """I(<S_min) − I(<S_ref) in erg s⁻¹ cm⁻² arcmin⁻²."""
     return (lognlogs.unresolved_intensity(agn.flux_min, agn)
-            - lognlogs.unresolved_intensity(reference_flux, agn)) / 3600.0
+            - lognlogs.unresolved_intensity(reference_flux, agn)) / ARCMIN_PER_DEG**2  # deg⁻² → arcmin⁻²
 
 
 def unresolved_cxb_rate(instrument: InstrumentConfig, camera: str, agn: AgnConfig,
