@@ -1,5 +1,7 @@
 """Reading one 2-D image HDU of a FITS file, simulated or real: the one image picker of the
-detection (:mod:`selfunc.detect.inputs`) and the stamps (:mod:`selfunc.stamps.fitsio`).
+detection (:mod:`selfunc.detect.inputs`) and the stamps (:mod:`selfunc.stamps.fitsio`); and
+reading a pointing's FITS tables (truth, candidates) as the physics wants them
+(:func:`read_fits_table`: text as str, NaN for FITS-masked floats).
 
 The file is closed before returning (data and header are copies, so nothing keeps it open:
 a campaign reads thousands of images). The HDU is ``extname`` when the file has it, else the
@@ -12,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from astropy.table import Table
 
 from selfunc.errors import SelfuncError
 
-__all__ = ["read_image_hdu", "hdu_names"]
+__all__ = ["read_image_hdu", "hdu_names", "read_fits_table"]
 
 
 def read_image_hdu(path: str | Path, extname: str | None = None,
@@ -44,3 +47,21 @@ def hdu_names(path: str | Path) -> set[str]:
     """The EXTNAMEs of the HDUs of ``path`` (the file closed again)."""
     with fits.open(path, memmap=False) as hdul:
         return {h.name for h in hdul}
+
+
+def read_fits_table(path: str | Path, what: str) -> Table:
+    """The FITS table ``path`` (``what`` names it in the one-line errors): byte-string columns
+    become stripped text, masked float columns NaN (FITS NaNs come back masked)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SelfuncError(f"{path}: {what} not found")
+    try:
+        t = Table.read(path, format="fits")
+    except (OSError, ValueError) as exc:
+        raise SelfuncError(f"{path}: cannot read the {what} ({exc})") from None
+    for col in t.colnames:
+        if t[col].dtype.kind == "S":  # FITS gives bytes; the physics compares text
+            t[col] = np.char.strip(t[col].astype(str))
+        elif getattr(t[col], "mask", None) is not None and t[col].dtype.kind == "f":
+            t[col] = t[col].filled(np.nan)
+    return t

@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from astropy.table import Table
 
 from selfunc.campaign.simulate import pointing_dir
 from selfunc.config import load_campaign, load_toml, validate
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
+from selfunc.fitsimage import read_fits_table
 from selfunc.pointing import rng_for
 from selfunc.simput import build, check, write
 
@@ -49,15 +49,7 @@ def export_simput(source, out, *, pointing: int | None = None, config=None,
         cfg = _config(config) if config else CampaignConfig()
     else:
         raise SelfuncError(f"{source}: no such file or folder")
-    if not truth_path.is_file():
-        raise SelfuncError(f"{truth_path}: truth table not found")
-    try:
-        truth = Table.read(truth_path, format="fits")
-    except (OSError, ValueError) as exc:
-        raise SelfuncError(f"{truth_path}: cannot read the truth table ({exc})") from None
-    for col in truth.colnames:  # FITS NaNs come back masked: the physics wants NaN
-        if getattr(truth[col], "mask", None) is not None and truth[col].dtype.kind == "f":
-            truth[col] = truth[col].filled(np.nan)
+    truth = read_fits_table(truth_path, "truth table")
     needed = {"id", "kind", "spectrum", "ra", "dec", "flux", "core_radius", "beta", "redshift"}
     missing = sorted(needed - set(truth.colnames))
     if missing:

@@ -22,6 +22,7 @@ from astropy.table import Table
 
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
+from selfunc.fitsimage import read_fits_table
 from selfunc.pointing import PointingSpec, rng_for
 
 __all__ = ["PointingInputs", "campaign_config", "pointing_inputs", "score_pointing"]
@@ -60,21 +61,6 @@ def campaign_config(folder: str | Path) -> CampaignConfig:
     return validate(CampaignConfig, doc["config"], [path])
 
 
-def _read_table(path: Path, what: str) -> Table:
-    if not path.is_file():
-        raise SelfuncError(f"{path}: {what} not found")
-    try:
-        t = Table.read(path, format="fits")
-    except (OSError, ValueError) as exc:
-        raise SelfuncError(f"{path}: cannot read the {what} ({exc})") from None
-    for col in t.colnames:
-        if t[col].dtype.kind == "S":  # FITS gives bytes; the physics compares text
-            t[col] = np.char.strip(t[col].astype(str))
-        elif getattr(t[col], "mask", None) is not None and t[col].dtype.kind == "f":
-            t[col] = t[col].filled(np.nan)  # FITS NaNs come back masked
-    return t
-
-
 def pointing_inputs(folder: str | Path, pointing: int) -> PointingInputs:
     """Read one finished pointing of a campaign folder and re-draw its optical plate.
 
@@ -96,8 +82,8 @@ def pointing_inputs(folder: str | Path, pointing: int) -> PointingInputs:
     row = dict(json.loads(done.read_text())["spec"])
     row["date"] = dt.date.fromisoformat(row["date"])
     spec = PointingSpec(**row)
-    truth = _read_table(pdir / "truth.fits", "truth table")
-    cand = _read_table(pdir / "candidates.fits", "candidate catalogue (run the 'detect' stage)")
+    truth = read_fits_table(pdir / "truth.fits", "truth table")
+    cand = read_fits_table(pdir / "candidates.fits", "candidate catalogue (run the 'detect' stage)")
     xray = read_image(pdir / "xray.fits", "COUNTS")
     mf = cfg.population.mass_function
     scene = optical.scene(spec, truth, cfg.optical, rng_for(spec.seed, spec.id, "optical"),
