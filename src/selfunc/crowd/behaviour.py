@@ -16,12 +16,11 @@ volunteers, 100 subjects), re-measured by ``tests/crowd/test_volunteers.py``.
 from __future__ import annotations
 
 import csv
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from selfunc.errors import SelfuncError
 
@@ -72,21 +71,9 @@ class VolunteerBehaviour(BaseModel):
 
 def load_behaviour(spec: str | Path = DEFAULT_BEHAVIOUR) -> VolunteerBehaviour:
     """A behaviour preset of ``configs/crowd/`` by name, or a TOML file."""
-    from selfunc.crowd.tree import _validation_message, preset_path
+    from selfunc.crowd.tree import load_preset_model
 
-    path = Path(spec)
-    if path.suffix != ".toml" and not path.exists() and "/" not in str(spec):
-        path = preset_path(str(spec))
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SelfuncError(f"{path}: cannot read volunteer behaviour ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SelfuncError(f"{path}: not valid TOML ({exc})") from None
-    try:
-        return VolunteerBehaviour.model_validate(raw)
-    except ValidationError as exc:
-        raise SelfuncError(_validation_message(path, exc)) from None
+    return load_preset_model(spec, VolunteerBehaviour, "volunteer behaviour")
 
 
 @dataclass(frozen=True)

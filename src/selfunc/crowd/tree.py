@@ -289,21 +289,28 @@ def load_tree(spec: str | Path = DEFAULT_TREE) -> DecisionTree:
         If the file is missing, not TOML, or does not describe a valid tree; the message
         names the file, the key, the value and what was expected.
     """
+    return load_preset_model(spec, DecisionTree, "decision tree")
+
+
+def load_preset_model(spec: str | Path, model, what: str):
+    """``model`` (a pydantic model) validated from a TOML file, or from a preset of
+    ``configs/crowd/`` by name; every failure is one line naming the file and, for ``what``
+    (e.g. "decision tree"), what was expected."""
     path = Path(spec)
     if path.suffix != ".toml" and not path.exists() and "/" not in str(spec):
         path = preset_path(str(spec))
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SelfuncError(f"{path}: cannot read decision tree ({exc.strerror})") from None
+        raise SelfuncError(f"{path}: cannot read {what} ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise SelfuncError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected a "
-                           "decision tree TOML") from None
+                           f"{what} TOML") from None
     except tomllib.TOMLDecodeError as exc:
         raise SelfuncError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
         raise SelfuncError(f"{path}: not valid TOML (nested too deeply)") from None
     try:
-        return DecisionTree.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise SelfuncError(_validation_message(path, exc)) from None
