@@ -20,6 +20,7 @@ from astropy.io import fits
 from astropy.table import Table
 
 from selfunc.atomic import save_figure, save_image
+from selfunc.campaign.simulate import pointing_dir
 from selfunc.io import atomic_path
 
 __all__ = ["write_report"]
@@ -47,7 +48,7 @@ def _stamp(out: Path, pointing: int, x: float, y: float, path: Path, title: str)
     import matplotlib.pyplot as plt
     from scipy import ndimage
 
-    f = out / "pointings" / f"{pointing:05d}" / "xray.fits"
+    f = pointing_dir(out, pointing) / "xray.fits"
     if not f.is_file():
         return False
     with fits.open(f) as h:
@@ -91,7 +92,7 @@ def _cnn_section(out: Path, cand: Table, media: Path, n_examples: int, model: st
     for title, mask in groups:
         for k in np.flatnonzero(mask)[:n_examples]:
             pid, cid = int(cand["pointing"][k]), int(cand["cand_id"][k])
-            f = out / "pointings" / f"{pid:05d}" / "stamps.h5"
+            f = pointing_dir(out, pid) / "stamps.h5"
             if pid not in cache:
                 cache[pid] = read_dataset(f) if f.is_file() else None
             ds = cache[pid]
