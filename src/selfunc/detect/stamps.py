@@ -12,31 +12,73 @@ likelihood gradients.
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
-from scipy.special import ndtr
 
 __all__ = ["mixture_image", "mixture_image_grad"]
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
-def _diff(a):
-    """np.diff along axis 1 (the same subtraction, without its per-call overhead, which
-    was 15 % of the detection time: ~10⁵ calls per pointing on small arrays)."""
-    return a[:, 1:] - a[:, :-1]
+_INV_SQRT_2 = 1.0 / np.sqrt(2.0)
 
 
-def _axis(n: int, c: float, sigma: np.ndarray):
-    edges = np.arange(n + 1) - 0.5
-    z = (edges[None, :] - c) / sigma[:, None]
-    return z, _diff(ndtr(z))
+#: Components at least this wide (pixels) are integrated over each pixel by Simpson's
+#: rule (two exponentials per pixel instead of an erfc): its error on a Gaussian's pixel
+#: integral is ≤ 3/(2880 σ⁴) relative per axis, 1.3 × 10⁻⁵ at σ = 3 px
+#: (tests/detect/test_stamps.py).
+SIMPSON_SIGMA = 3.0
+#: Beyond this many σ, Φ is 0 or 1 and φ is 0 in double precision (Φ(−9) ≈ 10⁻¹⁹).
+_Z_FAR = 9.0
+
+
+@numba.njit(cache=True)
+def _axes(n, c, sigma, want_s):  # pragma: no cover - compiled
+    """Per component k and pixel j: P = Φ(z_{j+½}) − Φ(z_{j−½}) (z = (edge − c)/σ_k), its
+    derivative with respect to c, and the factor of the σ derivative (see
+    mixture_image_grad). Compiled: the numpy version's ~20 small array operations per call
+    were half of the detection time (~10⁴ calls per pointing)."""
+    K = sigma.size
+    P = np.zeros((K, n))
+    dP = np.zeros((K, n))
+    dPs = np.zeros((K, n)) if want_s else np.zeros((1, 1))
+    for k in range(K):
+        s = sigma[k]
+        simpson = s >= SIMPSON_SIGMA
+        # only the pixels within _Z_FAR σ of c carry anything
+        j0 = max(0, int(math.floor(c - _Z_FAR * s)))
+        j1 = min(n, int(math.ceil(c + _Z_FAR * s)) + 1)
+        if j1 <= j0:
+            continue
+        z0 = (j0 - 0.5 - c) / s
+        p0 = math.exp(-0.5 * z0 * z0) * _INV_SQRT_2PI
+        F0 = 0.0 if simpson else 0.5 * math.erfc(-z0 * _INV_SQRT_2)
+        for j in range(j0, j1):
+            z1 = (j + 0.5 - c) / s
+            p1 = math.exp(-0.5 * z1 * z1) * _INV_SQRT_2PI
+            if simpson:
+                zm = (j - c) / s
+                pm = math.exp(-0.5 * zm * zm) * _INV_SQRT_2PI
+                P[k, j] = (p0 + 4.0 * pm + p1) / (6.0 * s)
+            else:
+                F1 = 0.5 * math.erfc(-z1 * _INV_SQRT_2)
+                P[k, j] = F1 - F0
+                F0 = F1
+            dP[k, j] = -(p1 - p0) / s
+            if want_s:
+                dPs[k, j] = -(p1 * z1 - p0 * z0) / s
+            z0, p0 = z1, p1
+    return P, dP, dPs
 
 
 def mixture_image(weights, sigma, x0: float, y0: float, shape):
     """Σ_k w_k × (pixel integral of N(σ_k) at (x₀, y₀)); all lengths in pixels."""
     ny, nx = shape
-    _, X = _axis(nx, x0, sigma)
-    _, Y = _axis(ny, y0, sigma)
+    sigma = np.ascontiguousarray(sigma, dtype=float)
+    X = _axes(nx, float(x0), sigma, False)[0]
+    Y = _axes(ny, float(y0), sigma, False)[0]
     return (Y.T * weights) @ X
 
 
@@ -44,21 +86,16 @@ def mixture_image_grad(weights, sigma, x0: float, y0: float, shape, dsigma=None)
     """Image and its derivatives d/dx₀, d/dy₀ and, if ``dsigma`` (dσ_k/dp for a parameter
     p) is given, d/dp."""
     ny, nx = shape
-    zx, X = _axis(nx, x0, sigma)
-    zy, Y = _axis(ny, y0, sigma)
-    px = np.exp(-0.5 * zx**2) * _INV_SQRT_2PI
-    py = np.exp(-0.5 * zy**2) * _INV_SQRT_2PI
-    s = sigma[:, None]
-    dX = -_diff(px) / s
-    dY = -_diff(py) / s
+    sigma = np.ascontiguousarray(sigma, dtype=float)
+    want_s = dsigma is not None
+    X, dX, dXs = _axes(nx, float(x0), sigma, want_s)
+    Y, dY, dYs = _axes(ny, float(y0), sigma, want_s)
     Yw = Y.T * weights
     img = Yw @ X
     gx = Yw @ dX
     gy = (dY.T * weights) @ X
-    if dsigma is None:
+    if not want_s:
         return img, gx, gy, None
-    dXs = -_diff(px * zx) / s
-    dYs = -_diff(py * zy) / s
     wd = weights * dsigma
     gs = (Y.T * wd) @ dXs + (dYs.T * wd) @ X
     return img, gx, gy, gs

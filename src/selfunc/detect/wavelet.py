@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 
+import numba
 import numpy as np
 from scipy import ndimage
 
@@ -32,25 +33,55 @@ __all__ = ["starlet", "thresholds", "filter_image", "smooth", "impulse_responses
            "cornish_fisher", "exact_quantile", "B3"]
 
 B3 = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+_B3 = B3.copy()  # the compiled kernels' constant
+
+
+@numba.njit(cache=True)
+def _atrous_rows(a, step, out):  # pragma: no cover - compiled
+    """out[i, j] = Σ_k h_k a[i, j + (k − 2) step], mirrored (d c b | a b c d | c b a)."""
+    ny, nx = a.shape
+    for i in range(ny):
+        for j in range(nx):
+            acc = 0.0
+            for k in range(5):
+                jj = j + (k - 2) * step
+                if jj < 0:
+                    jj = -jj
+                elif jj >= nx:
+                    jj = 2 * (nx - 1) - jj
+                acc += _B3[k] * a[i, jj]
+            out[i, j] = acc
+
+
+@numba.njit(cache=True)
+def _atrous_cols(a, step, out):  # pragma: no cover - compiled
+    """The same along axis 0, looping over rows outside so memory is read in order."""
+    ny, nx = a.shape
+    for i in range(ny):
+        out[i, :] = 0.0
+        for k in range(5):
+            ii = i + (k - 2) * step
+            if ii < 0:
+                ii = -ii
+            elif ii >= ny:
+                ii = 2 * (ny - 1) - ii
+            h = _B3[k]
+            for j in range(nx):
+                out[i, j] += h * a[ii, j]
 
 
 def _smooth_axis(a: np.ndarray, step: int, axis: int) -> np.ndarray:
-    """B3 smoothing with holes along one axis: five shifted adds (the à trous kernel has
-    only five non-zero taps, so this is much cheaper than a dense convolution)."""
+    """B3 smoothing with holes along one axis: five taps, compiled (numba; 4x the numpy
+    version with padded shifted adds, which was 40 % of the filter's time)."""
     n = a.shape[axis]
-    pad = 2 * step
-    if pad >= n:  # larger than the image: fall back to a dense, mirrored convolution
+    if 2 * step >= n or a.ndim != 2:
+        # larger than the image (or not an image): a dense, mirrored convolution
         k = np.zeros(4 * step + 1)
         k[::step] = B3
         return ndimage.convolve1d(a, k, axis=axis, mode="mirror")
-    widths = [(0, 0)] * a.ndim
-    widths[axis] = (pad, pad)
-    p = np.pad(a, widths, mode="reflect")
-    out = np.zeros_like(a)
-    for k, h in enumerate(B3):
-        sl = [slice(None)] * a.ndim
-        sl[axis] = slice(k * step, k * step + n)
-        out += h * p[tuple(sl)]
+    a = np.ascontiguousarray(a, dtype=float)
+    out = np.empty_like(a)
+    (_atrous_cols if axis == 0 else _atrous_rows)(a, step, out)
     return out
 
 
@@ -80,16 +111,19 @@ def impulse_responses(n_scales: int):
     return [p.ravel() for p in planes]
 
 
-def cornish_fisher(b: float, psi: np.ndarray, epsilon: float) -> tuple[float, float]:
+def cornish_fisher(b: float, psi: np.ndarray, epsilon: float, sums=None) -> tuple[float, float]:
     """(1 − ε) quantile of w = Σ ψ_k (N_k − b), N_k ~ Poisson(b), and its skewness γ₁.
 
     The cumulants of a weighted Poisson sum are exact, κ_n = b Σ ψ_kⁿ (n ≥ 2); the
     quantile is their Cornish–Fisher expansion to third order (Abramowitz & Stegun
-    26.2.51), exact as the distribution tends to a Gaussian (γ₁, γ₂ → 0).
+    26.2.51), exact as the distribution tends to a Gaussian (γ₁, γ₂ → 0). ``sums``:
+    (Σψ², Σψ³, Σψ⁴) when the caller has them (they do not depend on b).
     """
     from scipy.special import ndtri
 
-    k2, k3, k4 = (b * float(np.sum(psi**n)) for n in (2, 3, 4))
+    if sums is None:
+        sums = [float(np.sum(psi**n)) for n in (2, 3, 4)]
+    k2, k3, k4 = (b * v for v in sums)
     g1, g2 = k3 / k2**1.5, k4 / k2**2
     z = float(ndtri(1.0 - epsilon))
     q = z + (z * z - 1) * g1 / 6 + (z**3 - 3 * z) * g2 / 24 - (2 * z**3 - 5 * z) * g1**2 / 36
@@ -176,12 +210,13 @@ def thresholds(n_scales: int, epsilon: float, size: int = 256, repeats: int = 3,
     log_b = np.linspace(-4.0, 2.0, 49 if method == "exact" else 25)
     table = np.empty((n_scales, log_b.size))
     psi = impulse_responses(n_scales)
+    sums = [[float(np.sum(p**n)) for n in (2, 3, 4)] for p in psi]
     m = 2 ** (n_scales + 1)  # drop borders affected by the mirror condition
     for k, lb in enumerate(log_b):
         b = 10.0**lb
         mc_scales = []
         for j in range(n_scales):
-            t, g1 = cornish_fisher(b, psi[j], epsilon)
+            t, g1 = cornish_fisher(b, psi[j], epsilon, sums[j])
             table[j, k] = t
             if method == "exact":
                 q = exact_quantile(b, psi[j], epsilon)

@@ -1,0 +1,72 @@
+"""The compiled kernels of the fits and of the starlet: pixel-integrated Gaussian mixtures
+against scipy's normal CDF, their derivatives against finite differences, Simpson's error
+bound, the PSF components left off a stamp, and the à trous smoothing against
+scipy.ndimage (independent code paths)."""
+
+import numpy as np
+import pytest
+from scipy import ndimage, stats
+
+from selfunc.detect import likelihood as lk
+from selfunc.detect import stamps, wavelet
+from selfunc.profiles.mge import Mge, king_mixture_mge
+
+
+def _reference(sigma, x0, y0, shape):
+    """∫∫ over each pixel of N(σ) at (x0, y0) from scipy.stats (the exact CDF difference)."""
+    ny, nx = shape
+    gx = np.diff(stats.norm.cdf(np.arange(nx + 1) - 0.5, loc=x0, scale=sigma))
+    gy = np.diff(stats.norm.cdf(np.arange(ny + 1) - 0.5, loc=y0, scale=sigma))
+    return np.outer(gy, gx)
+
+
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.9, 3.0, 5.0, 20.0, 300.0])
+def test_pixel_integrals_match_the_normal_cdf(sigma):
+    img = stamps.mixture_image(np.array([1.0]), np.array([sigma]), 20.3, 17.8, (41, 37))
+    ref = _reference(sigma, 20.3, 17.8, (41, 37))
+    # erfc below SIMPSON_SIGMA: exact; Simpson above: ≤ 2 × 3/(2880 σ⁴) relative.
+    tol = 1e-12 if sigma < stamps.SIMPSON_SIGMA else 2 * 3 / (2880 * sigma**4)
+    assert np.max(np.abs(img - ref)) <= tol * ref.max() + 1e-15
+
+
+def test_derivatives_match_finite_differences():
+    w = np.array([0.3, 0.5, 0.2])
+    sig = np.array([0.8, 2.5, 9.0])
+    dsig = np.array([0.1, 0.7, 2.0])  # dσ_k/dp for some parameter p
+    x0, y0, h = 14.2, 13.6, 1e-5
+    img, gx, gy, gs = stamps.mixture_image_grad(w, sig, x0, y0, (29, 29), dsigma=dsig)
+    f = lambda x, y, s: stamps.mixture_image(w, s, x, y, (29, 29))  # noqa: E731
+    assert np.allclose(img, f(x0, y0, sig), rtol=0, atol=1e-15)
+    num_x = (f(x0 + h, y0, sig) - f(x0 - h, y0, sig)) / (2 * h)
+    num_y = (f(x0, y0 + h, sig) - f(x0, y0 - h, sig)) / (2 * h)
+    num_s = (f(x0, y0, sig + h * dsig) - f(x0, y0, sig - h * dsig)) / (2 * h)
+    for ana, num in ((gx, num_x), (gy, num_y), (gs, num_s)):
+        assert np.max(np.abs(ana - num)) < 1e-6 * np.max(np.abs(num))
+
+
+def test_far_components_leave_a_stamp_empty_but_finite():
+    # a narrow Gaussian far outside the stamp: zero, not NaN
+    img = stamps.mixture_image(np.array([1.0]), np.array([0.5]), -80.0, 10.0, (21, 21))
+    assert np.all(img == 0.0)
+
+
+def test_psf_wings_left_off_a_stamp_carry_less_than_their_bound():
+    psf = king_mixture_mge(("pn", "mos1", "mos2"), (0.6, 0.2, 0.2), 1.0, 5.0)
+    px = Mge(psf.weights, psf.sigma / 2.5)
+    shape = (29, 29)
+    st = lk.Stamp(np.zeros(shape), np.full(shape, 0.1), np.full(shape, 1e4), px,
+                  Mge([1.0], [1.0]), 0, 0)
+    assert len(st.psf.weights) < len(px.weights)  # the widest wings are left out
+    full = stamps.mixture_image(px.weights, px.sigma, 14.0, 14.0, shape).sum()
+    kept = stamps.mixture_image(st.psf.weights, st.psf.sigma, 14.0, 14.0, shape).sum()
+    assert 0 <= full - kept <= lk.NEGLIGIBLE_ON_STAMP * px.weights.sum()
+
+
+@pytest.mark.parametrize("step", [1, 2, 8, 32, 128, 512])
+def test_atrous_smoothing_matches_scipy(step):
+    a = np.random.default_rng(4).poisson(0.4, (300, 260)).astype(float)
+    k = np.zeros(4 * step + 1)
+    k[::step] = wavelet.B3
+    for axis in (0, 1):
+        ref = ndimage.convolve1d(a, k, axis=axis, mode="mirror")
+        assert np.allclose(wavelet._smooth_axis(a, step, axis), ref, rtol=0, atol=1e-12)
