@@ -78,7 +78,19 @@ def _pull(v):
             f"{np.median(v):+.2f}, |pull| > 4: {np.mean(np.abs(v) > 4):.3f}, n={v.size})")
 
 
-def fidelity(n: int, seed: int, bright: float) -> None:
+def _hidden_rate(truth, r, m, pix, radius=60.0):
+    """True rate (counts/s) of the point sources within ``radius`` arcsec of cluster row
+    ``r`` that the catalogue does not hold separately (unmatched, or matched to the
+    cluster's own candidate ``m``): the photons a cluster fit can take for its own."""
+    kind = np.asarray(truth["kind"]).astype(str)
+    pts = np.isin(kind, ["agn", "star", "double", "central_agn"])
+    d = np.hypot(np.asarray(truth["x"]) - r["x"], np.asarray(truth["y"]) - r["y"]) * pix
+    mt = np.asarray(truth["match"])
+    sel = pts & (d < radius) & ((mt < 0) | (mt == int(m["cand_id"])))
+    return float(np.sum(np.asarray(truth["flux"])[sel] * np.asarray(truth["ecf"])[sel]))
+
+
+def fidelity(n: int, seed: int, bright: float, dump: str | None = None) -> None:
     cfg = campaign(10_000.0)
     inst, det = cfg.instrument, cfg.detection
     # True rates use each source's own ECF (truth column ``ecf``: its spectrum and the
@@ -103,7 +115,8 @@ def fidelity(n: int, seed: int, bright: float) -> None:
                 cagn = bool(np.any((kind == "central_agn") & (group == r["group"])))
                 rt = r["flux"] * r["ecf"]
                 cl.append((r["flux"], rt, m["rate_cluster"], m["rate_cluster_err"], r["core_radius"],
-                           m["rc_cluster"], m["rc_cluster_err"], cagn))
+                           m["rc_cluster"], m["rc_cluster_err"], cagn,
+                           _hidden_rate(truth, r, m, inst.pixel_size), r["offaxis"], spec.id))
             if r["kind"] == "agn" and r["offaxis"] < 10:
                 agn.append((r["flux"] * r["ecf"], m is not None and bool(m["P1"])))
         # Spurious extended: C1/C2 that are not a cluster (no truth, or a point source).
@@ -124,7 +137,12 @@ def fidelity(n: int, seed: int, bright: float) -> None:
     print(f"candidates {n_cand / n:.1f} per pointing; unconverged fits {n_unconv} "
           f"({100 * n_unconv / max(n_cand, 1):.2f} %); masked around bright sources "
           f"{masked / n:.2f} arcmin² per pointing")
-    a = np.array(cl, dtype=object).reshape(-1, 8)
+    a = np.array(cl, dtype=object).reshape(-1, 11)
+    if dump:
+        names = ("flux", "rate_true", "rate_fit", "rate_err", "rc_true", "rc_fit", "rc_err",
+                 "central_agn", "rate_hidden_points", "offaxis", "pointing")
+        np.savez(dump, **{k: np.array(a[:, i], dtype=float) for i, k in enumerate(names)})
+        print(f"C1 clusters written to {dump}")
     if len(a):
         flux, rt, rate, rerr, rc, ext, eerr, cagn = (np.array(a[:, k], dtype=float) for k in range(8))
         cagn = cagn.astype(bool)
@@ -221,12 +239,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--stars", type=int, default=10,
                     help="pointings with an added 5e-11 star, against themselves without (0: skip)")
+    ap.add_argument("--dump", help="write the matched C1 clusters (with the rate of the point "
+                    "sources hidden inside each) to this .npz file")
     ap.add_argument("--bright", type=float, default=1e-12,
                     help="flux of the point sources whose 5' surroundings are counted")
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.pointings:
-        fidelity(args.pointings, args.seed, args.bright)
+        fidelity(args.pointings, args.seed, args.bright, args.dump)
     if args.stars:
         bright_star(args.stars, args.seed)
     if args.depth:
