@@ -12,7 +12,8 @@ bright, large optical galaxy), ``double`` (each AGN of a close pair; the pair sh
 What the optical stage needs of the contaminants (docs/physics.md §8): ``mag_r`` of stars and
 AGN nuclei from their log(f_X/f_R); a ``redshift`` for field and pair AGN (their host
 galaxy); ``mag_r`` and ``optical_radius`` of nearby galaxies from their X-ray luminosity
-(L_X/L_B). These are drawn last, so the rest of the sky does not depend on them.
+(L_X/L_B). These are drawn after the X-ray sky (before the 3-D routes), so the rest of the
+sky does not depend on them.
 ``spectrum`` says which energy conversion factor applies (``cluster``, ``agn``, ``star``).
 With ``population.gas.fraction > 0`` the columns ``route``, ``gas_model`` and
 ``position_angle`` say which clusters are 3-D models observed through pyxsim
@@ -172,7 +173,7 @@ def nearby_galaxy_optics(flux, z, log_lx_lb, ng, cosmo):
 
 def _contaminant_optics(table: Table, pop: PopulationConfig, rng: np.random.Generator) -> None:
     """Redshifts of field and pair AGN (for their hosts), then the optical magnitude and
-    size of each nearby galaxy from its X-ray luminosity; in table order, drawn last."""
+    size of each nearby galaxy from its X-ray luminosity; in table order, after the X-ray sky."""
     kind = np.asarray(table["kind"])
     agn = np.flatnonzero(np.isin(kind, ("agn", "double")))
     a = pop.agn
@@ -281,9 +282,10 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     table.add_column(dec, name="dec", index=5)
     for name, unit in TRUTH_UNITS.items():
         table[name].unit = unit
+    # before the 3-D routes, whose draws must leave the rest of the sky alone
+    _contaminant_optics(table, pop, rng)
     if pop.gas.fraction > 0:
         _assign_routes(table, pop.gas, rng)
-    _contaminant_optics(table, pop, rng)
     # FITS-safe (≤ 8 character) keys: the table is written as a FITS binary table.
     table.meta.update(POINTING=spec.id, SEED=spec.seed, RA_PNT=spec.ra, DEC_PNT=spec.dec,
                       FIELDRAD=radius, AGNSMIN=agn.flux_min)
