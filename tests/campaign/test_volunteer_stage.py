@@ -96,3 +96,20 @@ def test_weighted_votes_beat_the_unweighted_majority_on_the_stage_path(tmp_path)
         u = np.asarray(table["p_volunteer_cluster_unweighted"])[shown] > 0.5
         gains.append(np.mean(w == truth) - np.mean(u == truth))
     assert min(gains) > 0.05, gains
+
+
+def test_a_screen_that_selects_none_leaves_the_columns_empty(tmp_path):
+    """The stage on a campaign without a screened candidate: columns present, nothing shown
+    (the CLI, asked to screen nothing, says so instead)."""
+    from selection.conftest import write_campaign
+    from selfunc.campaign.volunteers import summary_line
+    from selfunc.errors import SelfuncError
+
+    camp = write_campaign(tmp_path / "c", n_pointings=3, seed=1)
+    table, screening = campaign_volunteers(camp, screen="C1 and not C1", seed=1, write=False,
+                                           allow_empty=True)
+    assert screening is None and "nothing to classify" in summary_line(table, screening)
+    assert np.all(np.asarray(table["n_volunteer_votes"]) == 0)
+    assert np.isnan(np.asarray(table["p_volunteer_cluster"])).all()
+    with pytest.raises(SelfuncError, match="screen selects none"):
+        campaign_volunteers(camp, screen="C1 and not C1", seed=1, write=False)

@@ -440,7 +440,8 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
         # merged candidates, so a campaign that grows draws its volunteers afresh.
         from selfunc.campaign.volunteers import campaign_volunteers, summary_line
 
-        table, screening = campaign_volunteers(out, screen=cfg.cnn.screen, seed=cfg.campaign.seed)
+        table, screening = campaign_volunteers(out, screen=cfg.cnn.screen, seed=cfg.campaign.seed,
+                                               allow_empty=True)
         line = summary_line(table, screening)
         stream.write(f"volunteers: {line}\n")
         log.info("volunteers: %s", line)
