@@ -11,7 +11,8 @@ SIMS = Path(__file__).resolve().parents[2] / "sims"
 
 @pytest.mark.parametrize("name, mode", [("xclass", "mass_function"), ("xxl", "mass_function"),
                                         ("xclass_full", "mass_function"),
-                                        ("grid", "grid"), ("cnn_training", "grid")])
+                                        ("grid", "grid"), ("cnn_training", "grid"),
+                                        ("contaminants", "mass_function")])
 def test_sims_campaigns_load(name, mode):
     cfg = load_campaign(SIMS / f"{name}.toml")
     assert cfg.population.mode == mode

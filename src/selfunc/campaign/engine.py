@@ -183,12 +183,17 @@ def check_stages(cfg: CampaignConfig) -> None:
         except SelfuncError as exc:
             raise SelfuncError(f"campaign.selection = {cfg.campaign.selection!r}: {exc}") from None
     if cfg.inject is not None:  # injection campaigns detect only (selfunc.campaign.inject)
+        if "volunteers" in cfg.campaign.stages:
+            raise SelfuncError("key 'campaign.stages': stage 'volunteers' screens a campaign's "
+                               "own candidates; an injection campaign ([inject]) has none to show")
         return
     stages = cfg.campaign.stages
-    for stage in ("stamps", "cnn"):
+    for stage in ("stamps", "cnn", "volunteers"):
         if stage in stages and "detect" not in stages:
             raise SelfuncError(f"key 'campaign.stages': stage '{stage}' needs the 'detect' "
                                "stage (it screens candidates)")
+    if "volunteers" in stages:  # the screen rule picks the subjects: a bad one fails here
+        Selection.from_string(cfg.cnn.screen)
     if "stamps" in stages or "cnn" in stages:
         Selection.from_string(cfg.cnn.screen)  # a bad rule fails here, not in every pointing
         if "cnn" not in stages and not cfg.outputs.stamps:
@@ -218,9 +223,15 @@ def check_rule_columns(cfg: CampaignConfig, candidates: Path) -> None:
 
     with fits.open(candidates, memmap=False) as hdul:
         have = set(hdul[1].columns.names)
+    # the merged catalogue that the fit reads adds 'pointing', and the volunteers' columns
+    # where that stage runs (after the merge, so no pointing has them)
+    merged = {"pointing"}
+    if cfg.inject is None and "volunteers" in cfg.campaign.stages:
+        from selfunc.crowd.volunteers import VOLUNTEER_COLUMNS
+
+        merged |= set(VOLUNTEER_COLUMNS)
     for key, rule in _rules(cfg):
-        # the merged catalogue that the fit reads adds 'pointing'
-        have_here = have | {"pointing"} if key == "campaign.selection" else have
+        have_here = have | merged if key == "campaign.selection" else have
         missing = [c for c in Selection.from_string(rule).columns if c not in have_here]
         if missing:
             raise SelfuncError(
@@ -424,6 +435,16 @@ def _run_locked(cfg, out, workers, scheduler, force, stream) -> dict:
     detected = cfg.inject is not None or "detect" in cfg.campaign.stages
     merge(out, rows, detected=detected, meta=_catalogue_meta(cfg))
     log.info("merged catalogues of %d pointings", len(specs))
+    if detected and cfg.inject is None and "volunteers" in cfg.campaign.stages:
+        # One volunteer pool for the whole campaign, as in a real project: it runs on the
+        # merged candidates, so a campaign that grows draws its volunteers afresh.
+        from selfunc.campaign.volunteers import campaign_volunteers, summary_line
+
+        table, screening = campaign_volunteers(out, screen=cfg.cnn.screen, seed=cfg.campaign.seed,
+                                               allow_empty=True)
+        line = summary_line(table, screening)
+        stream.write(f"volunteers: {line}\n")
+        log.info("volunteers: %s", line)
     fitted = None
     if detected and "fit" in cfg.campaign.stages:
         from selfunc.selection.campaign import FitOptions, fit_campaign

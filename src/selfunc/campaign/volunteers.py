@@ -43,7 +43,7 @@ def _campaign_defaults(out: Path):
 
 
 def campaign_volunteers(out, *, screen: str | None = None, seed: int | None = None,
-                        behaviour=None, write: bool = True):
+                        behaviour=None, write: bool = True, allow_empty: bool = False):
     """Add the volunteer columns to a campaign's ``catalogues/candidates.h5``.
 
     Parameters
@@ -58,6 +58,10 @@ def campaign_volunteers(out, *, screen: str | None = None, seed: int | None = No
         Default: the preset ``configs/crowd/volunteers.toml``.
     write : bool
         Write the catalogue back (atomically); otherwise only return it.
+    allow_empty : bool
+        A screen that selects no candidate gives the columns unfilled (0 votes, NaN scores)
+        and ``screening`` None, instead of an error: the campaign stage, whose campaign may
+        simply have found no extended candidate.
 
     Returns
     -------
@@ -83,9 +87,18 @@ def campaign_volunteers(out, *, screen: str | None = None, seed: int | None = No
                            "give --seed and --screen")
     cand = Table.read(path, path="candidates")
     mask = Selection.from_string(screen).apply(cand, source=f"{path} (screen '{screen}')")
-    ids = candidate_ids(cand[mask])
-    table, screening = screen_by_volunteers(cand, mask, volunteer_rng(seed), subject_ids=ids,
-                                            behaviour=behaviour or load_behaviour())
+    if allow_empty and not np.any(mask):
+        from selfunc.crowd.volunteers import VOLUNTEER_COLUMNS
+
+        table, screening = cand.copy(), None
+        for name in VOLUNTEER_COLUMNS:
+            table[name] = (np.zeros(len(table), dtype=np.int64) if name == "n_volunteer_votes"
+                           else np.full(len(table), np.nan))
+    else:
+        ids = candidate_ids(cand[mask])
+        table, screening = screen_by_volunteers(cand, mask, volunteer_rng(seed),
+                                                subject_ids=ids,
+                                                behaviour=behaviour or load_behaviour())
     table.meta.update(VOLSEED=int(seed), VOLSCRN=screen)
     if write:
         with atomic_path(path) as tmp:
@@ -95,6 +108,8 @@ def campaign_volunteers(out, *, screen: str | None = None, seed: int | None = No
 
 def summary_line(table: Table, screening) -> str:
     """One line: subjects, volunteers, and the crowd's accuracy against the truth."""
+    if screening is None:
+        return "no candidate passed the screen rule; the volunteers had nothing to classify"
     p = np.asarray(table["p_volunteer_cluster"], float)
     shown = np.asarray(table["n_volunteer_votes"]) > 0
     truth = screening.is_cluster

@@ -11,14 +11,21 @@ from selfunc.config.models import (DetectionConfig, Frozen, InjectConfig, Instru
 from selfunc.config.optical import OpticalConfig
 from selfunc.config.stamps import StampConfig
 
-__all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "OutputsConfig", "STAGES"]
+__all__ = ["CampaignSettings", "CampaignConfig", "CnnStageConfig", "OutputsConfig", "STAGES",
+           "DEFAULT_STAGES"]
 
 #: The most pointings a campaign may have: its pointing table is drawn up front (~2 ms a
 #: pointing), and 10⁵ is several times the whole XMM-Newton archive.
 MAX_POINTINGS = 100_000
 
-#: Stages of a pointing, in the order they run (``fit`` and ``report`` run on the campaign).
-STAGES = ("sky", "xray", "optical", "detect", "stamps", "cnn", "fit", "report")
+#: Stages of a pointing, in the order they run (``volunteers``, ``fit`` and ``report`` run on
+#: the merged campaign).
+STAGES = ("sky", "xray", "optical", "detect", "stamps", "cnn", "volunteers", "fit", "report")
+
+#: The stages a campaign runs unless it lists its own: all but ``volunteers`` (simulated human
+#: screening is asked for, not assumed; a default that ran it would also change every
+#: existing campaign's catalogues).
+DEFAULT_STAGES = tuple(s for s in STAGES if s != "volunteers")
 
 
 class CampaignSettings(Frozen):
@@ -27,7 +34,7 @@ class CampaignSettings(Frozen):
     # pointing and then fail at the merge.
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     n_pointings: int = Field(default=1, ge=1, le=MAX_POINTINGS)
-    stages: tuple[Literal[STAGES], ...] = STAGES
+    stages: tuple[Literal[STAGES], ...] = DEFAULT_STAGES
     selection: str = "C1"
 
 

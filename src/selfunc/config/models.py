@@ -10,9 +10,10 @@ with the numbers of ``shared/reference/xmm_facts.md`` (tags [V]/[D]/[A]).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from selfunc.config.units import Arcmin, Arcsec, Degrees, Flux, KeV, RatePerArcmin2, Seconds
 
@@ -297,7 +298,14 @@ class ClusterMassFunction(Frozen):
 
 
 class AgnConfig(Frozen):
-    """Moretti et al. 2003 soft-band logN–logS (xmm_facts §7.1)."""
+    """Moretti et al. 2003 soft-band logN–logS (xmm_facts §7.1), and what the optical stage
+    needs of each AGN (docs/physics.md §8): the nucleus's log(f_X/f_R) ~ N(``log_fx_fo``)
+    (mean, sd; X-ray-selected AGN lie within −1 … +1, Maccacaro et al. 1988; Brandt &
+    Hasinger 2005) and a redshift drawn from a Gamma distribution of shape
+    ``redshift_shape`` and scale ``redshift_scale`` (median 0.88, 97 % below z = 2: "most
+    AGN of deep X-ray surveys have z ≈ 0–2", Brandt & Hasinger 2005 §2.3) [A], which sizes
+    the AGN's host galaxy. Field AGN and the members of close pairs get both; a central AGN
+    has its cluster's redshift and the BCG as host."""
 
     flux_min: Flux = Field(default=1e-15, gt=0)
     flux_max: Flux = Field(default=1e-11, gt=0)
@@ -305,6 +313,16 @@ class AgnConfig(Frozen):
     alpha2: float = 0.60
     s0: Flux = Field(default=1.48e-14, gt=0)
     n_s: float = Field(default=6150.0, gt=0)
+    log_fx_fo: tuple[float, float] = (0.0, 0.5)
+    redshift_shape: float = Field(default=3.0, gt=0)
+    redshift_scale: float = Field(default=0.33, gt=0)
+
+    @field_validator("log_fx_fo")
+    @classmethod
+    def _spread(cls, v):
+        if not (math.isfinite(v[0]) and math.isfinite(v[1]) and v[1] >= 0):
+            raise ValueError("expected (mean, sd) with a finite mean and sd >= 0")
+        return v
 
     @model_validator(mode="after")
     def _range(self):
@@ -317,7 +335,8 @@ class StarConfig(Frozen):
     """X-ray stars: N(>S) = ``density_at_pole`` (S / ``flux_min``)^−``slope`` per deg² at the
     Galactic pole, between ``flux_min`` and ``flux_max``, scaled by 1/sin|b| (a plane-parallel
     disc), and an X-ray-to-optical flux ratio log(f_X/f_R) drawn uniformly in ``log_fx_fo``
-    (coronal stars: −4 … −2). Defaults (docs/physics.md §3): 2.1 stars deg⁻² above
+    (coronal stars of the RASS, log(f_X/f_V) −5 … −1.8 in 0.1–2.4 keV, moved to R_F and
+    0.5–2 keV: −5.4 … −2.2, docs/physics.md §8). Defaults (docs/physics.md §3): 2.1 stars deg⁻² above
     7×10⁻¹⁴ in 0.5–4.5 keV in the XMM Bright Serendipitous Survey (58 in 28.1 deg², Della Ceca
     et al. 2004) and ~100 deg⁻² near 3×10⁻¹⁷ in the CDF-N give the slope 0.54 [D]; the
     0.5–2 keV share of a coronal spectrum (0.85) and ⟨1/sin|b|⟩ = 1.4 of high-latitude fields
@@ -327,7 +346,7 @@ class StarConfig(Frozen):
     flux_min: Flux = Field(default=2e-15, gt=0)
     flux_max: Flux = Field(default=1e-11, gt=0)
     slope: float = Field(default=0.54, gt=0)
-    log_fx_fo: Range = Range(min=-4.0, max=-2.0)
+    log_fx_fo: Range = Range(min=-5.4, max=-2.2)
 
     @model_validator(mode="after")
     def _range(self):
@@ -342,20 +361,34 @@ class NearbyGalaxyConfig(Frozen):
     N(>S) ∝ S^−``flux_slope`` between ``flux.min`` and ``flux.max``. Defaults (docs/physics.md
     §3): Euclidean counts (slope −1.46 ± 0.13, Georgakakis et al. 2006) normalised to
     N(>10⁻¹⁴) ≈ 0.25 deg⁻² [D, a factor ~2] → 0.10 per 13′-radius disc between 5×10⁻¹⁵ and
-    5×10⁻¹⁴."""
+    5×10⁻¹⁴.
+
+    The optical galaxy follows from the X-ray light (docs/physics.md §8): L_B = L_X / 10^x
+    with x ~ N(``log_lx_lb``) (erg s⁻¹ per L_B☉; X-ray binaries give 29.5, O'Sullivan et al.
+    2001, and late types lie near it) [A]; m_R = M_B☉ − 2.5 log L_B + DM(z) − ``b_minus_r``;
+    the isophotal radius R₂₅ = ``r25_kpc`` (L_B / 10¹⁰ L_B☉)^``r25_slope`` (constant disc
+    surface brightness, Freeman 1970) [A], seen at the galaxy's angular-diameter distance."""
 
     per_pointing: float = Field(default=0.10, ge=0)
     flux: Range = Range(min=5e-15, max=5e-14)
     flux_slope: float = Field(default=1.5, gt=0)
     core_radius: Range = Range(min=8.0, max=30.0, distribution="loguniform")
     redshift: Range = Range(min=0.003, max=0.03)
-    mag_r: Range = Range(min=10.0, max=14.5)
-    optical_radius: Range = Range(min=20.0, max=90.0)
+    log_lx_lb: tuple[float, float] = (29.7, 0.4)
+    b_minus_r: float = 1.3
+    r25_kpc: float = Field(default=10.0, gt=0)
+    r25_slope: float = Field(default=0.5, ge=0)
 
     @model_validator(mode="after")
     def _positive(self):
         if self.flux.min <= 0:
             raise ValueError("flux.min must be positive (erg/s/cm2)")
+        if not (math.isfinite(self.log_lx_lb[0]) and math.isfinite(self.log_lx_lb[1])
+                and self.log_lx_lb[1] >= 0):
+            raise ValueError("log_lx_lb: expected (mean, sd) with a finite mean and sd >= 0")
+        if self.redshift.min <= 0:
+            raise ValueError("redshift.min must be positive (the galaxy's distance sets its "
+                             "optical magnitude and size)")
         return self
 
 

@@ -20,7 +20,7 @@ from selfunc.config.models import Frozen, Range
 from selfunc.config.units import Arcmin, Arcsec
 
 __all__ = ["OpticalConfig", "PlateResponse", "FieldGalaxyConfig", "StarCountConfig",
-           "ClusterGalaxyConfig", "NearbyGalaxyOptical", "PointSourceColours", "RenderConfig",
+           "ClusterGalaxyConfig", "NearbyGalaxyOptical", "AgnHostOptical", "PointSourceColours", "RenderConfig",
            "BAND_DEFAULTS"]
 
 #: Band-dependent defaults, used when ``limiting_magnitude`` / ``sky_brightness`` are not set.
@@ -165,6 +165,23 @@ class NearbyGalaxyOptical(Frozen):
     colour: tuple[float, float] = (1.3, 0.2)
 
 
+class AgnHostOptical(Frozen):
+    """The host galaxy of an AGN with a redshift (field and pair AGN; a central AGN's host is
+    its BCG), drawn under the nucleus: M_R ~ N(``abs_mag_r``) (mean, sd; X-ray AGN live in
+    massive, bulge-dominated galaxies near L*: M_R ≈ −21.7, the cluster M* below) [A], seen as
+    m = M + DM(z) + K_E(z) − Q z with the early-type K-correction and evolution of
+    :class:`ClusterGalaxyConfig` [A]; half-light radius ``re_kpc`` with log-normal scatter
+    ``re_scatter`` dex (Shen et al. 2003 early types near L*: ≈ 4 kpc) [A], bulge fraction
+    uniform in ``bulge_fraction``, B_J − R_F ~ N(``colour``) [A]. Hosts fainter than the
+    catalogue ``depth`` are not kept (they would not be drawn)."""
+
+    abs_mag_r: tuple[float, float] = (-21.7, 0.6)
+    re_kpc: float = Field(default=4.0, gt=0)
+    re_scatter: float = Field(default=0.15, ge=0)
+    bulge_fraction: Range = Range(min=0.3, max=0.9)
+    colour: tuple[float, float] = (1.6, 0.2)
+
+
 class PointSourceColours(Frozen):
     """B_J − R_F of the truth table's point sources: AGN/QSOs N(0.4, 0.2) [A]; X-ray
     (coronal) stars uniform 0.8–2.2 [A]."""
@@ -233,6 +250,7 @@ class OpticalConfig(Frozen):
     stars: StarCountConfig = StarCountConfig()
     clusters: ClusterGalaxyConfig = ClusterGalaxyConfig()
     nearby_galaxies: NearbyGalaxyOptical = NearbyGalaxyOptical()
+    agn_hosts: AgnHostOptical = AgnHostOptical()
     colours: PointSourceColours = PointSourceColours()
     render: RenderConfig = RenderConfig()
 

@@ -9,7 +9,10 @@ of sources (plain arrays), in a fixed order that is also the drawing order:
 3. cluster members and BCGs of every ``cluster`` truth row (:mod:`selfunc.optical.members`);
 4. the truth table's point sources: ``star`` rows (kind ``xray_star``) and ``agn``,
    ``double``, ``central_agn`` rows (kind ``agn``) at their truth positions and ``mag_r``;
-5. the large galaxy of each ``nearby_galaxy`` row.
+5. the large galaxy of each ``nearby_galaxy`` row;
+6. the host galaxy (kind ``agn_host``, same ``truth_id``) of each ``agn`` and ``double`` row
+   with a finite redshift, centred on the nucleus (``OpticalConfig.agn_hosts``); hosts
+   fainter than ``depth`` are dropped. A truth table without AGN redshifts has no hosts.
 
 Every source has both magnitudes, R_F (``mag_r``) and B_J (``mag_b``), so the red and blue
 plates of a pointing show the same sky: the catalogue does not depend on the band, the
@@ -33,7 +36,8 @@ from selfunc.angles import arcmin_to_arcsec, arcsec_to_deg
 __all__ = ["draw_catalogue", "cluster_masses", "SOURCE_KINDS", "REQUIRED_TRUTH_COLUMNS",
            "catalogue_half_size"]
 
-SOURCE_KINDS = ("galaxy", "star", "member", "bcg", "xray_star", "agn", "nearby_galaxy")
+SOURCE_KINDS = ("galaxy", "star", "member", "bcg", "xray_star", "agn", "nearby_galaxy",
+                "agn_host")
 REQUIRED_TRUTH_COLUMNS = ("id", "kind", "ra", "dec", "mag_r", "redshift", "mass",
                           "optical_radius")
 _POINT_TRUTH = {"star": "xray_star", "agn": "agn", "double": "agn", "central_agn": "agn"}
@@ -181,5 +185,29 @@ def draw_catalogue(spec: PointingSpec, truth: Table, cfg: OpticalConfig,
         pa=rng.uniform(0.0, 180.0, n), redshift=z_t[ng], knots=np.full(n, o.knots),
         knot_seed=rng.integers(1, 2**31 - 1, n)))
 
+    blocks.append(_agn_hosts(rng, cfg, kind, ids, xi_t, eta_t, z_t, cosmo))
     sources = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
     return sources, summary
+
+
+def _agn_hosts(rng, cfg: OpticalConfig, kind, ids, xi, eta, z, cosmo):
+    """Host galaxies of the field and pair AGN with a redshift (see module docstring)."""
+    rows = np.flatnonzero(np.isin(kind, ("agn", "double")) & np.isfinite(z))
+    h, cl = cfg.agn_hosts, cfg.clusters
+    n = rows.size
+    zz = np.maximum(z[rows], 1e-4)
+    absolute = rng.normal(*h.abs_mag_r, n)
+    mag = (absolute + cosmo.distmod(zz).value + members._poly(zz, cl.kcorr_r)
+           - cl.evolution_r * zz)
+    kpc_per_arcsec = cosmo.angular_diameter_distance(zz).to_value("kpc") * np.radians(arcsec_to_deg(1.0))
+    re = h.re_kpc * 10 ** rng.normal(0.0, h.re_scatter, n) / kpc_per_arcsec
+    bt = rng.uniform(h.bulge_fraction.min, h.bulge_fraction.max, n)
+    colour = rng.normal(*h.colour, n)
+    bq = rng.uniform(0.5, 1.0, n)
+    dq = members.random_axis_ratio(rng, n)
+    pa = rng.uniform(0.0, 180.0, n)
+    keep = mag < cfg.depth  # all drawn first: the stream does not depend on the depth
+    return _block(int(keep.sum()), "agn_host", truth_id=ids[rows][keep], xi=xi[rows][keep],
+                  eta=eta[rows][keep], mag_r=mag[keep], mag_b=(mag + colour)[keep],
+                  bulge_fraction=bt[keep], bulge_re=(0.5 * re)[keep], disc_re=re[keep],
+                  bulge_q=bq[keep], disc_q=dq[keep], pa=pa[keep], redshift=z[rows][keep])

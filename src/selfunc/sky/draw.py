@@ -9,6 +9,11 @@ radius), at least ``min_separation`` from each other.
 Kinds: ``cluster`` (β-model), ``agn``, ``star``, ``nearby_galaxy`` (small soft β-model plus a
 bright, large optical galaxy), ``double`` (each AGN of a close pair; the pair shares a
 ``group``), ``central_agn`` (the AGN at the centre of an AC cluster, same ``group`` as it).
+What the optical stage needs of the contaminants (docs/physics.md §8): ``mag_r`` of stars and
+AGN nuclei from their log(f_X/f_R); a ``redshift`` for field and pair AGN (their host
+galaxy); ``mag_r`` and ``optical_radius`` of nearby galaxies from their X-ray luminosity
+(L_X/L_B). These are drawn after the X-ray sky (before the 3-D routes), so the rest of the
+sky does not depend on them.
 ``spectrum`` says which energy conversion factor applies (``cluster``, ``agn``, ``star``).
 With ``population.gas.fraction > 0`` the columns ``route``, ``gas_model`` and
 ``position_angle`` say which clusters are 3-D models observed through pyxsim
@@ -30,7 +35,7 @@ from selfunc.sky import lognlogs
 from selfunc.sky.tangent import offsets_to_radec
 from selfunc.spectra.thermal import KT_RANGE
 
-__all__ = ["draw", "clusters", "TRUTH_UNITS"]
+__all__ = ["draw", "clusters", "TRUTH_UNITS", "nearby_galaxy_optics"]
 
 TRUTH_UNITS = {"ra": u.deg, "dec": u.deg, "xi": u.arcsec, "eta": u.arcsec,
                "flux": u.erg / u.s / u.cm**2, "core_radius": u.arcsec, "mass": u.Msun,
@@ -149,6 +154,41 @@ def _assign_routes(table: Table, gas, rng: np.random.Generator) -> None:
     table["position_angle"].unit = u.deg
 
 
+#: Absolute B magnitude of the Sun (Binney & Merrifield 1998, Table 2.1: M_B☉ = 5.48).
+M_B_SUN = 5.48
+
+
+def nearby_galaxy_optics(flux, z, log_lx_lb, ng, cosmo):
+    """(mag_r, optical_radius in arcsec) of nearby galaxies of 0.5–2 keV ``flux`` at redshift
+    ``z`` with log(L_X/L_B) = ``log_lx_lb`` (erg s⁻¹ per L_B☉): L_X = 4π d_L² f (K ≈ 1 at
+    z < 0.03), L_B = L_X / 10^x, m_R = M_B☉ − 2.5 log L_B + DM − (B − R),
+    R₂₅ = r25_kpc (L_B/10¹⁰)^slope / D_A."""
+    d_l = cosmo.luminosity_distance(z).to_value(u.cm)
+    log_lb = np.log10(4 * np.pi * d_l**2 * np.asarray(flux, float)) - log_lx_lb
+    mag_r = M_B_SUN - 2.5 * log_lb + cosmo.distmod(z).value - ng.b_minus_r
+    r25 = ng.r25_kpc * 10 ** (ng.r25_slope * (log_lb - 10.0))
+    radius = (r25 / cosmo.angular_diameter_distance(z).to_value(u.kpc)) * u.rad.to(u.arcsec)
+    return mag_r, radius
+
+
+def _contaminant_optics(table: Table, pop: PopulationConfig, rng: np.random.Generator) -> None:
+    """Redshifts of field and pair AGN (for their hosts), then the optical magnitude and
+    size of each nearby galaxy from its X-ray luminosity; in table order, after the X-ray sky."""
+    kind = np.asarray(table["kind"])
+    agn = np.flatnonzero(np.isin(kind, ("agn", "double")))
+    a = pop.agn
+    table["redshift"][agn] = rng.gamma(a.redshift_shape, a.redshift_scale, agn.size)
+    gal = np.flatnonzero(kind == "nearby_galaxy")
+    if gal.size:
+        ng = pop.nearby_galaxies
+        ratio = rng.normal(*ng.log_lx_lb, gal.size)
+        cosmo = scaling.astropy_cosmology(pop.mass_function.cosmology)
+        mag, radius = nearby_galaxy_optics(np.asarray(table["flux"])[gal],
+                                           np.asarray(table["redshift"])[gal], ratio, ng, cosmo)
+        table["mag_r"][gal] = mag
+        table["optical_radius"][gal] = radius
+
+
 def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
          rng: np.random.Generator) -> Table:
     """Draw the truth table of one pointing (see module docstring)."""
@@ -188,7 +228,7 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
         fx = cl["flux"][has_agn] * ratio
         add("central_agn", groups[has_agn], "agn", xy[has_agn], fx,
             redshift=cl["redshift"][has_agn],
-            mag_r=_optical_mag(fx, rng.normal(0.0, 0.5, has_agn.sum())))
+            mag_r=_optical_mag(fx, rng.normal(*pop.agn.log_fx_fo, has_agn.sum())))
 
     # Nearby galaxies: soft extended X-ray emission and a bright, large optical galaxy.
     ng = pop.nearby_galaxies
@@ -196,9 +236,7 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     xy = _place(rng, n_gal, place_radius, pop.min_separation, taken)
     add("nearby_galaxy", np.arange(next_group, next_group + n_gal), "cluster", xy,
         _power_law(rng, n_gal, ng.flux.min, ng.flux.max, ng.flux_slope), core_radius=_draw_range(ng.core_radius, rng, n_gal),
-        beta=pop.beta, redshift=_draw_range(ng.redshift, rng, n_gal),
-        mag_r=_draw_range(ng.mag_r, rng, n_gal),
-        optical_radius=_draw_range(ng.optical_radius, rng, n_gal))
+        beta=pop.beta, redshift=_draw_range(ng.redshift, rng, n_gal))
     next_group += n_gal
 
     # Close AGN pairs: the "double source" class.
@@ -211,7 +249,7 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     for sign in (+1, -1):
         fx = _draw_range(pc.flux, rng, n_pair)
         add("double", np.arange(next_group, next_group + n_pair), "agn", centre + sign * half,
-            fx, mag_r=_optical_mag(fx, rng.normal(0.0, 0.5, n_pair)))
+            fx, mag_r=_optical_mag(fx, rng.normal(*pop.agn.log_fx_fo, n_pair)))
     next_group += n_pair
 
     # Field AGN from the logN-logS over the whole field.
@@ -221,7 +259,7 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     fx = lognlogs.sample_fluxes(n_agn, rng, agn)
     xy = np.stack(_disc(rng, n_agn, field_radius), axis=1)
     add("agn", np.arange(next_group, next_group + n_agn), "agn", xy, fx,
-        mag_r=_optical_mag(fx, rng.normal(0.0, 0.5, n_agn)))
+        mag_r=_optical_mag(fx, rng.normal(*pop.agn.log_fx_fo, n_agn)))
     next_group += n_agn
 
     # X-ray stars: a plane-parallel disc makes their density scale as 1/sin|b|.
@@ -244,6 +282,8 @@ def draw(spec: PointingSpec, pop: PopulationConfig, radius: float,
     table.add_column(dec, name="dec", index=5)
     for name, unit in TRUTH_UNITS.items():
         table[name].unit = unit
+    # before the 3-D routes, whose draws must leave the rest of the sky alone
+    _contaminant_optics(table, pop, rng)
     if pop.gas.fraction > 0:
         _assign_routes(table, pop.gas, rng)
     # FITS-safe (≤ 8 character) keys: the table is written as a FITS binary table.
