@@ -56,3 +56,21 @@ def test_band_columns_join_an_unchanged_detection_catalogue(tmp_path):
         assert t["rate_2_10"].unit == "1/s" and "hr" in t.colnames
         assert sum(f.stat().st_size for f in (banded / "pointings" / pid).iterdir()) < BUDGET
     assert n_cand > 0
+    # P(selected | CR, HR, z) from this campaign: every true cluster lands in one cell, and
+    # the selected ones are those whose matched candidate passes the rule
+    from selfunc.selection.observable import ObservableSelection
+
+    edges = dict(log10_rate_edges=[-4.0, -2.0, 1.0], hr_edges=[0.0, 1.0, 3.0],
+                 redshift_edges=[0.0, 1.0, 3.0])
+    s = ObservableSelection.from_campaign(banded, "C1 or C2", **edges)
+    truth = Table.read(banded / "catalogues" / "truth.h5")
+    cand = Table.read(banded / "catalogues" / "candidates.h5")
+    cl = np.asarray(truth["kind"]).astype(str) == "cluster"
+    assert s.n.sum() == cl.sum() == s.meta["clusters"]
+    ok = set(zip(np.asarray(cand["pointing"])[np.asarray(cand["C1"]) | np.asarray(cand["C2"])],
+                 np.asarray(cand["cand_id"])[np.asarray(cand["C1"]) | np.asarray(cand["C2"])]))
+    k = sum((p, m) in ok for p, m in zip(np.asarray(truth["pointing"])[cl],
+                                         np.asarray(truth["match"])[cl]))
+    n = s.n.astype(float)
+    got = np.nansum(np.where(n > 0, s.tables["median"] * (n + 1) - 0.5, 0.0))
+    assert got == pytest.approx(k, abs=1e-6)
