@@ -10,9 +10,11 @@ images"). Per camera c and band b, with the band's effective energy E_b:
   the King PSF at E_b and the vignetting v_c(E_b, θ);
 * background B_c,b: the 0.5–2 keV components split by their spectra (:func:`background_rates`);
 * 0.5–1 and 1–2 keV: the 0.5–2 keV counts N_c of each pixel are split binomially,
-  N_c,0.5–1 ~ Binomial(N_c, p), p = μ_0.5–1 / (μ_0.5–1 + μ_1–2) with μ_b = S_c,b·m_c + B_c,b,
-  and N_c,1–2 = N_c − N_c,0.5–1: the detection image is untouched (bit for bit) and the two
-  bands add up to it exactly; their models are μ_c·p and μ_c·(1 − p);
+  N_c,0.5–1 ~ Binomial(N_c, p), p = μ_c,0.5–1 / μ_c with μ_c,0.5–1 = S_c,0.5–1·m_c + B_c,0.5–1
+  and μ_c the 0.5–2 keV model, and N_c,1–2 = N_c − N_c,0.5–1: the detection image is
+  untouched (bit for bit), the two bands add up to it exactly, and their means are
+  μ_c,0.5–1 (its own PSF and background) and μ_c − μ_c,0.5–1 (whose PSF is the 0.5–2 keV
+  one less the 0.5–1 keV one: close to the King PSF at ~1.5 keV, see docs/physics.md §8);
 * 2–10 keV: an independent Poisson draw of μ_c,2–10.
 
 The random numbers come from the pointing's ``bands`` stream (:mod:`selfunc.streams`), never
@@ -147,66 +149,76 @@ def band_weights(instrument: InstrumentConfig, band: Band, nh: float) -> dict[st
 
 def observe_bands(spec, truth, instrument: InstrumentConfig, population: PopulationConfig,
                   grid: ImageGrid, vig: dict, cover: dict, counts: dict, model: dict,
-                  rng: np.random.Generator) -> tuple[dict[str, BandImages], dict[str, np.ndarray]]:
-    """The band images of a pointing whose 0.5–2 keV ``counts`` and ``model`` (per camera)
-    are drawn; returns ({band name: images}, {band name: each row's pn+MOS1+MOS2 on-axis
-    count rate in the band per its truth flux, counts s⁻¹})."""
+                  background_maps: dict, rng: np.random.Generator
+                  ) -> tuple[dict[str, BandImages], dict[str, np.ndarray]]:
+    """The band images of a pointing whose 0.5–2 keV ``counts``, ``model`` and
+    ``background_maps`` (per camera) are drawn; returns ({band name: images}, {band name:
+    each row's pn+MOS1+MOS2 on-axis count rate in the band per its truth flux, counts s⁻¹})."""
     bands = bands_of(instrument)
+    names = [band.name for band in bands]
+    if names[:2] != ["05_1", "1_2"]:
+        raise SelfuncError(f"band set {instrument.bands}: expected 0.5-1 and 1-2 keV first")
     x, y = grid.to_pixel(np.asarray(truth["xi"]), np.asarray(truth["eta"]))
     theta = arcsec_to_arcmin(np.hypot(truth["xi"], truth["eta"]))
     flux = np.asarray(truth["flux"], float)
     extended = np.isfinite(np.asarray(truth["core_radius"], float))
     pix_area = arcsec_to_arcmin(grid.pixel) ** 2
     sp_vig = vignetting.soft_proton()
-    mu, expo, rate = {}, {}, {}
-    for band in bands:
-        rate[band.name] = np.zeros(len(truth))
-        for cam in instrument.cameras:
-            # pn 2–10 keV is counted as 2–12 keV (channel_band)
-            ecf = rates.source_ecf(truth, cam, instrument, spec.nh,
-                                   band=channel_band(cam, band.edges))
-            rate[band.name] += flux * ecf
-            vmap = vig[cam](band.energy, grid.theta)
-            n = flux * ecf * spec.exposure
-            n = np.where(extended, n, n * vig[cam](band.energy, theta))
-            sources = SourceList(x=x, y=y, theta=np.asarray(theta), counts=n,
-                                 core_radius=np.asarray(truth["core_radius"], float),
-                                 beta=np.asarray(truth["beta"], float),
-                                 truncation=population.truncation)
-            src = render_camera(sources, grid, cam, band.energy, instrument.psf_core_radius,
-                                instrument.psf_theta_step,
-                                lambda ya, yb, xa, xb, v=vmap: v[ya:yb, xa:xb])
-            bg = background_rates(instrument, cam, population, band, spec.background_scale,
-                                  nh=spec.nh)
-            b = (bg["particle"] + bg["soft_proton"] * sp_vig(band.energy, grid.theta)
-                 + bg["sky"] * vmap) * spec.exposure * pix_area * cover[cam]
-            mu[band.name, cam] = (src * cover[cam] + b, b)
-            expo[band.name, cam] = spec.exposure * vmap * cover[cam]
+    cams = instrument.cameras
+    rate = {name: np.zeros(len(truth)) for name in names}
+    shape = (grid.npix, grid.npix)
+    acc = {(name, kind): np.zeros(shape) for name in names for kind in ("model", "background")}
+    cnt = {name: np.zeros(shape, np.int64) for name in names}
+    expo = {}
+
+    def band_model(band, cam):
+        """(sources ⊗ band PSF × coverage + background, background) of one camera."""
+        ecf = rates.source_ecf(truth, cam, instrument, spec.nh, band=channel_band(cam, band.edges))
+        rate[band.name] += flux * ecf
+        vmap = vig[cam](band.energy, grid.theta)
+        expo[band.name, cam] = spec.exposure * vmap * cover[cam]
+        n = flux * ecf * spec.exposure
+        n = np.where(extended, n, n * vig[cam](band.energy, theta))
+        sources = SourceList(x=x, y=y, theta=np.asarray(theta), counts=n,
+                             core_radius=np.asarray(truth["core_radius"], float),
+                             beta=np.asarray(truth["beta"], float),
+                             truncation=population.truncation)
+        src = render_camera(sources, grid, cam, band.energy, instrument.psf_core_radius,
+                            instrument.psf_theta_step, lambda ya, yb, xa, xb: vmap[ya:yb, xa:xb])
+        bg = background_rates(instrument, cam, population, band, spec.background_scale, nh=spec.nh)
+        b = (bg["particle"] + bg["soft_proton"] * sp_vig(band.energy, grid.theta)
+             + bg["sky"] * vmap) * spec.exposure * pix_area * cover[cam]
+        return src * cover[cam] + b, b
+
+    for cam in cams:  # one camera at a time: a few images in memory, not bands × cameras
+        # 0.5-1 keV from its own render; 1-2 keV is the rest of the 0.5-2 keV model, so that
+        # p = mu_0.5-1 / mu_0.5-2 and the band means are exactly mu_0.5-1 and mu - mu_0.5-1
+        m1, b1 = band_model(bands[0], cam)
+        mu = model[cam]
+        p = np.clip(np.divide(m1, mu, out=np.zeros_like(mu), where=mu > 0), 0.0, 1.0)
+        n1 = rng.binomial(counts[cam], p)
+        b0 = background_maps[cam]
+        for name, n_b, m_b, bk in (("05_1", n1, mu * p, b1),
+                                   ("1_2", counts[cam] - n1, mu * (1.0 - p), b0 - b1)):
+            cnt[name] += n_b
+            acc[name, "model"] += m_b
+            acc[name, "background"] += bk
+        rate["1_2"] += flux * rates.source_ecf(truth, cam, instrument, spec.nh,
+                                               band=channel_band(cam, bands[1].edges))
+        vmap = vig[cam](bands[1].energy, grid.theta)
+        expo["1_2", cam] = spec.exposure * vmap * cover[cam]
+        for band in bands[2:]:
+            m, bk = band_model(band, cam)
+            cnt[band.name] += rng.poisson(m)
+            acc[band.name, "model"] += m
+            acc[band.name, "background"] += bk
     out = {}
-    names = [b.name for b in bands]
-    per_cam = {}
-    if "05_1" in names and "1_2" in names:
-        for cam in instrument.cameras:
-            m1, m2 = mu["05_1", cam][0], mu["1_2", cam][0]
-            tot = m1 + m2
-            p = np.divide(m1, tot, out=np.full_like(tot, 0.5), where=tot > 0)
-            n1 = rng.binomial(counts[cam], p).astype(np.int32)
-            per_cam["05_1", cam] = (n1, model[cam] * p)
-            per_cam["1_2", cam] = ((counts[cam] - n1).astype(np.int32), model[cam] * (1.0 - p))
     for band in bands:
-        for cam in instrument.cameras:
-            if (band.name, cam) not in per_cam:
-                m = mu[band.name, cam][0]
-                per_cam[band.name, cam] = (rng.poisson(m).astype(np.int32), m)
-    for band in bands:
-        cams = instrument.cameras
         w = band_weights(instrument, band, spec.nh)
         e = {c: expo[band.name, c] for c in cams}
         e["combined"] = sum(w[c] * e[c] for c in cams)
-        out[band.name] = BandImages(
-            band=band,
-            counts=sum(per_cam[band.name, c][0] for c in cams).astype(np.int32),
-            background=sum(mu[band.name, c][1] for c in cams),
-            model=sum(per_cam[band.name, c][1] for c in cams),
-            exposure=e, weights=w)
+        out[band.name] = BandImages(band=band, counts=cnt[band.name].astype(np.int32),
+                                    background=acc[band.name, "background"],
+                                    model=acc[band.name, "model"], exposure=e, weights=w)
     return out, rate
+

@@ -158,7 +158,7 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     band_images, band_rates = {}, {}
     if instrument.bands != "none":
         band_images, band_rates = _bands(spec, truth, instrument, population, grid, vig, cover,
-                                         counts, model, gas_rows, band_rng)
+                                         counts, model, bkg, gas_rows, band_rng)
     w_total = sum(instrument.ecf[c].cluster for c in instrument.cameras)
     weights = {c: instrument.ecf[c].cluster / w_total for c in instrument.cameras}
     counts["combined"] = sum(counts[c] for c in instrument.cameras).astype(np.int32)
@@ -187,7 +187,8 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
                            ecf_weights=weights, bands=band_images)
 
 
-def _bands(spec, truth, instrument, population, grid, vig, cover, counts, model, gas_rows, band_rng):
+def _bands(spec, truth, instrument, population, grid, vig, cover, counts, model, bkg, gas_rows,
+           band_rng):
     from selfunc.pointing import rng_for
     from selfunc.xray import bands
 
@@ -196,7 +197,7 @@ def _bands(spec, truth, instrument, population, grid, vig, cover, counts, model,
                          "implemented; set bands = 'none' or population.gas off")
     rng = band_rng if band_rng is not None else rng_for(spec.seed, spec.id, "bands")
     return bands.observe_bands(spec, truth, instrument, population, grid, vig, cover, counts,
-                               model, rng)
+                               model, bkg, rng)
 
 
 def _hardness(band_rates):
