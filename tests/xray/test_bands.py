@@ -108,3 +108,19 @@ def test_source_free_background_levels_per_band():
 def test_bands_need_spectral_ecfs():
     with pytest.raises(ValueError, match="bands = 'xxl' needs ecf.model = 'spectral'"):
         InstrumentConfig(bands="xxl", ecf=EcfConfig(model="constant"))
+
+
+def test_band_images_are_written_after_the_detection_band(tmp_path):
+    from astropy.io import fits
+
+    from selfunc.xray.fitsio import write_observation
+
+    _, b = _pair(npix=256)
+    path = write_observation(b, tmp_path / "xray.fits", per_camera=False)
+    with fits.open(path) as hdul:
+        names = [h.name for h in hdul][1:]
+        assert names[:4] == ["COUNTS", "EXPOSURE", "BACKGROUND", "MODEL"]
+        assert names[4:8] == ["COUNTS_05_1", "EXPOSURE_05_1", "BACKGROUND_05_1", "MODEL_05_1"]
+        h = hdul["COUNTS_2_10"].header
+        assert (h["ENERG_LO"], h["ENERG_HI"]) == (2.0, 10.0)
+        np.testing.assert_array_equal(hdul["COUNTS_1_2"].data, b.bands["1_2"].counts)
