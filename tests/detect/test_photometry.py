@@ -14,7 +14,6 @@ from selfunc.pointing import rng_for
 from selfunc.xray import observe
 
 INST = InstrumentConfig(bands="xxl", npix=384, chip_gaps=False)
-STEP = 100  # pixels (250", 4.2'): sources are isolated
 OFFSETS = (-100, 0, 100)
 
 
