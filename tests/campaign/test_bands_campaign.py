@@ -74,3 +74,25 @@ def test_band_columns_join_an_unchanged_detection_catalogue(tmp_path):
     n = s.n.astype(float)
     got = np.nansum(np.where(n > 0, s.tables["median"] * (n + 1) - 0.5, 0.0))
     assert got == pytest.approx(k, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_xclass_pointing_with_bands_fits_the_catalogue_budget(tmp_path):
+    """sims/xclass.toml (every per-pointing stage through the CNN) with the bands on: the
+    band columns (float32) keep a catalogue-mode pointing under 200 kB (193.5 kB measured)."""
+    from pathlib import Path
+
+    from selfunc.campaign import run_campaign
+    from selfunc.config import load_campaign
+
+    cfg = load_campaign(Path(__file__).resolve().parents[2] / "sims" / "xclass.toml")
+    stages = tuple(s for s in cfg.campaign.stages if s not in ("fit", "report"))
+    cfg = cfg.model_copy(update={
+        "campaign": cfg.campaign.model_copy(update={"n_pointings": 1, "stages": stages}),
+        "instrument": cfg.instrument.model_copy(update={"bands": "xxl"})})
+    out = tmp_path / "x"
+    run_campaign(cfg, out, workers=1)
+    files = list((out / "pointings" / "00000").iterdir())
+    assert sorted(f.name for f in files) == ["candidates.fits", "done.json", "truth.fits"]
+    assert "hr" in Table.read(out / "pointings" / "00000" / "candidates.fits").colnames
+    assert sum(f.stat().st_size for f in files) < BUDGET

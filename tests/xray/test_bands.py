@@ -63,12 +63,12 @@ def test_band_counts_are_flux_times_band_ecf_exposure_vignetting():
         frac = got[near].sum() / (agn * 10_000.0 * v)
         assert 0.90 < frac < 0.97, band
         # the truth's band rate is the on-axis pn+MOS1+MOS2 rate per its flux
-        assert b.truth[f"rate_{band.name}"][0] == pytest.approx(agn, rel=1e-12)
+        assert b.truth[f"rate_{band.name}"][0] == pytest.approx(agn, rel=1e-6)  # float32
         assert np.all(got[~(near | far)] > -1e-9)
     # HR of the truth: the 1-2 / 0.5-1 keV count ratio of the row's spectrum
     cl = [cluster_ecf(c, 2.0, 0.3, 0.3, nh, band=bb, flux_band=(0.5, 2.0))
           for bb in ((0.5, 1.0), (1.0, 2.0)) for c in ("pn", "mos1", "mos2")]
-    assert b.truth["hr"][1] == pytest.approx(sum(cl[3:]) / sum(cl[:3]), rel=1e-12)
+    assert b.truth["hr"][1] == pytest.approx(sum(cl[3:]) / sum(cl[:3]), rel=1e-6)
 
 
 def test_hardness_ratio_rises_with_temperature():

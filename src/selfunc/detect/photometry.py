@@ -160,13 +160,14 @@ def forced_photometry(cand: Table, bands, cfg: DetectionConfig = DetectionConfig
                 continue
             rate[k], err[k] = a / e0, sa / e0
             neighbours[ya:yb, xa:xb] += max(a, 0.0) * q
-        out[f"rate_{band.name}"] = rate
+        # float32 (7 digits, far below the errors): keeps catalogue mode within its budget
+        out[f"rate_{band.name}"] = rate.astype(np.float32)
         out[f"rate_{band.name}"].unit = "1/s"
-        out[f"rate_{band.name}_err"] = err
+        out[f"rate_{band.name}_err"] = err.astype(np.float32)
         out[f"rate_{band.name}_err"].unit = "1/s"
     names = {b.name for b in bands}
     if {"05_1", "1_2"} <= names:
         hr, hr_err = hardness_ratio(out["rate_1_2"], out["rate_1_2_err"], out["rate_05_1"],
                                     out["rate_05_1_err"])
-        out["hr"], out["hr_err"] = hr, hr_err
+        out["hr"], out["hr_err"] = hr.astype(np.float32), hr_err.astype(np.float32)
     return out

@@ -174,11 +174,13 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     truth["ecf"] = ecf_total
     truth["ecf"].unit = "cm2 / erg"
     truth["counts_expected"] = expected_total
+    # float32: 7 significant digits are plenty for derived rates, and they keep a catalogue-
+    # mode pointing under its 200 kB (issue 16) with the bands on
     for name, r in band_rates.items():
-        truth[f"rate_{name}"] = r
+        truth[f"rate_{name}"] = r.astype(np.float32)
         truth[f"rate_{name}"].unit = "1 / s"
     if band_rates:
-        truth["hr"] = _hardness(band_rates)
+        truth["hr"] = _hardness(band_rates).astype(np.float32)
     truth.meta["exposure"] = spec.exposure
     truth.meta["nh"] = spec.nh
     return XrayObservation(spec=spec, wcs=tangent_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
