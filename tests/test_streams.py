@@ -12,7 +12,7 @@ def test_stream_ids_are_unique_and_keep_the_values_earlier_campaigns_were_made_w
     # Campaigns and models made before the registry drew from these seed sequences: a
     # renumbered id would silently change every output of the same seed.
     assert POINTING_STREAMS == {"pointings": 0, "sky": 1, "xray": 2, "optical": 3,
-                                "detect": 4, "cnn": 5, "simput": 7}
+                                "detect": 4, "cnn": 5, "simput": 7, "bands": 8}
     assert TRAINING_STREAMS == {"split": 17, "augment": 0xA06, "batches": 0x5EED}
     assert CAMPAIGN_STREAMS == {"volunteers": 0x766F6C}
     assert (campaign_rng(3, "volunteers").integers(1 << 30)

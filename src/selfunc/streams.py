@@ -4,8 +4,8 @@ A stream is numpy's ``default_rng`` seeded with a list of integers that ends wit
 id, so no two streams share a seed sequence and adding one never changes another:
 
 * pointing streams, ``[campaign seed, pointing id, id]`` (:func:`pointing_rng`, called as
-  :func:`selfunc.pointing.rng_for`), one per stage of a pointing (``sky`` … ``cnn``) and one
-  for the photons of a SIMPUT export (``simput``);
+  :func:`selfunc.pointing.rng_for`), one per stage of a pointing (``sky`` … ``cnn``), one
+  for the photons of a SIMPUT export (``simput``) and one for the sub-band images (``bands``);
 * training streams of the CNN, ``[seed, id]`` or ``[seed, epoch, id]`` (:func:`training_rng`):
   the validation split, the augmentation of an epoch and the batches of an epoch;
 * campaign-wide streams, ``[campaign seed, id]`` (:func:`campaign_rng`): the simulated
@@ -24,9 +24,11 @@ import numpy as np
 __all__ = ["POINTING_STREAMS", "TRAINING_STREAMS", "CAMPAIGN_STREAMS", "pointing_rng",
            "training_rng", "campaign_rng"]
 
-#: Streams of one pointing (6 was never used).
+#: Streams of one pointing (6 was never used). ``bands``: the sub-band images of
+#: :mod:`selfunc.xray.bands` (the binomial split of the 0.5–2 keV counts and the 2–10 keV
+#: draw), apart from ``xray`` so that the detection images do not change with them.
 POINTING_STREAMS = {"pointings": 0, "sky": 1, "xray": 2, "optical": 3, "detect": 4, "cnn": 5,
-                    "simput": 7}
+                    "simput": 7, "bands": 8}
 
 #: Streams of a CNN training run.
 TRAINING_STREAMS = {"split": 17, "augment": 0xA06, "batches": 0x5EED}

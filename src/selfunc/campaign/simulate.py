@@ -30,7 +30,8 @@ from selfunc.campaign.provenance import check_same_config, write_campaign_toml
 from selfunc.campaign.screening import pointing_stamps, score_stamps
 from selfunc.config.campaign import CampaignConfig
 from selfunc.detect import run as detect_run
-from selfunc.detect.inputs import from_observation
+from selfunc.detect.inputs import band_inputs, from_observation
+from selfunc.detect.photometry import forced_photometry
 from selfunc.io import atomic_path
 from selfunc.match import crossmatch
 from selfunc.pointing import PointingSpec, draw_pointings, pointing_table, rng_for
@@ -62,9 +63,12 @@ def simulate_pointing(spec: PointingSpec, cfg: CampaignConfig):
 
 
 def detect_pointing(obs, truth, cfg: CampaignConfig):
-    """Detection on the combined images, then the match with the truth."""
+    """Detection on the combined images (with ``instrument.bands``, forced photometry in the
+    sub-bands: :mod:`selfunc.detect.photometry`), then the match with the truth."""
     images, psf = from_observation(obs, cfg.instrument)
     cand = detect_run(images, psf, cfg.detection)
+    if getattr(obs, "bands", None):  # instrument.bands: rates in the sub-bands and HR at the detected shapes
+        cand = forced_photometry(cand, band_inputs(obs, cfg.instrument), cfg.detection)
     return crossmatch(cand, truth, obs.pixel, cfg.match)
 
 

@@ -152,7 +152,13 @@ class VignettingConfig(Frozen):
 
 
 class InstrumentConfig(Frozen):
-    """XMM-Newton EPIC on the XAmin grid (2.5″ pixels, 0.5–2 keV)."""
+    """XMM-Newton EPIC on the XAmin grid (2.5″ pixels, 0.5–2 keV).
+
+    ``bands``: ``"none"`` (default: the 0.5–2 keV detection images only) or ``"xxl"``: also
+    0.5–1, 1–2 and 2–10 keV images (:mod:`selfunc.xray.bands`; the 0.5–2 keV images and
+    everything detected on them are unchanged) and forced photometry with the hardness
+    ratio in the candidate catalogue (:mod:`selfunc.detect.photometry`).
+    """
 
     cameras: tuple[Camera, ...] = CAMERAS
     pixel_size: Arcsec = Field(default=2.5, gt=0)
@@ -168,6 +174,7 @@ class InstrumentConfig(Frozen):
     ecf: EcfConfig = EcfConfig()
     vignetting: VignettingConfig = VignettingConfig()
     background: BackgroundConfig = BackgroundConfig()
+    bands: Literal["none", "xxl"] = "none"
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -184,6 +191,9 @@ class InstrumentConfig(Frozen):
                 raise ValueError(f"ecf.model 'spectral' needs band edges among {CHANNEL_EDGES} "
                                  "keV for pn (its channel redistribution); or ecf.model = "
                                  "'constant'")
+        if self.bands != "none" and (self.ecf.model != "spectral" or tuple(self.band) != (0.5, 2.0)):
+            raise ValueError(f"bands = '{self.bands}' needs ecf.model = 'spectral' and band = "
+                             "[0.5, 2.0] (sub-band count rates come from the spectra)")
         if self.vignetting.model == "xareaef":
             missing = [c for c in self.cameras if c not in self.vignetting.files]
             if missing:

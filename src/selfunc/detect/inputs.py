@@ -20,7 +20,7 @@ from selfunc.detect.psfmodel import PsfModel
 from selfunc.errors import SelfuncError
 from selfunc.fitsimage import hdu_names, read_image_hdu
 
-__all__ = ["from_observation", "read_images", "estimate_background", "INSTRUMENTS"]
+__all__ = ["from_observation", "band_inputs", "read_images", "estimate_background", "INSTRUMENTS"]
 
 INSTRUMENTS = {"EPN": "pn", "EMOS1": "mos1", "EMOS2": "mos2"}
 
@@ -149,3 +149,21 @@ def _optical_axis(primary, header, wcs, shape):
             x, y = wcs.celestial.world_to_pixel_values(h["RA_PNT"], h["DEC_PNT"])
             return float(x), float(y)
     return (shape[1] - 1) / 2.0, (shape[0] - 1) / 2.0
+
+
+def band_inputs(obs, instrument: InstrumentConfig):
+    """Forced-photometry inputs (:class:`~selfunc.detect.photometry.BandInput`) of the
+    sub-band images of a simulated observation (``obs.bands``; empty without them): each
+    band's combined counts, exposure and background, and its PSF at the band's energy with
+    the cameras' band weights and exposure maps."""
+    from selfunc.detect.photometry import BandInput
+
+    out = []
+    for name, b in obs.bands.items():
+        n = b.counts.shape[0]
+        psf = PsfModel(cameras=obs.cameras, weights=tuple(b.weights[c] for c in obs.cameras),
+                       energy=b.band.energy, pixel=obs.pixel, axis=((n - 1) / 2, (n - 1) / 2),
+                       exposures=tuple(b.exposure[c] for c in obs.cameras))
+        out.append(BandInput(name, DetectionImages(b.counts, b.exposure["combined"],
+                                                   b.background, obs.wcs), psf))
+    return out

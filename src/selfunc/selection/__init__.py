@@ -9,6 +9,7 @@ Modules, each holding one idea:
 * :mod:`~selfunc.selection.fitting` — emcee sampling with enforced convergence checks;
 * :mod:`~selfunc.selection.function` — :class:`SelectionFunction`, evaluation and HDF5;
 * :mod:`~selfunc.selection.massz` — :math:`P(\\text{selected} \\mid M, z)`;
+* :mod:`~selfunc.selection.observable` — P(selected | CR, HR, z) on a grid (``ObservableSelection``);
 * :mod:`~selfunc.selection.calibration` — simulation-based calibration;
 * :mod:`~selfunc.selection.plots` — diagnostic figures.
 

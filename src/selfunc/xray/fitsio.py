@@ -10,6 +10,8 @@ Layout of ``xray.fits`` (RICE tile-compressed; counts lossless, float maps quant
 ``BACKGROUND``       combined background model (counts per pixel)
 ``MODEL``            combined expected counts, sources + background
 ``COUNTS_PN`` …      the same per camera (``_PN``, ``_MOS1``, ``_MOS2``), MODEL included
+``COUNTS_05_1`` …    with ``instrument.bands``: the combined images of each sub-band
+                     (``_05_1``, ``_1_2``, ``_2_10``; ENERG_LO/HI give the band), after the rest
 ===================  ==========================================================
 
 :func:`read_images` reads these files and also real XMM products (any image with a
@@ -86,6 +88,21 @@ def write_observation(obs: XrayObservation, path: str | Path, *, per_camera: boo
             if attr != "counts":
                 kw.update(quantize_level=-QUANTUM[attr], quantize_method=2, dither_seed=1)
             hdus.append(fits.CompImageHDU(data, header=_header(obs, extname + suffix, bunit, camera), **kw))
+    for name, band in obs.bands.items():
+        for extname, attr, bunit in KINDS:
+            data = getattr(band, attr)
+            data = data["combined"] if attr == "exposure" else data
+            data = data.astype(np.int32) if attr == "counts" else data.astype(np.float32)
+            kw = dict(compression_type="RICE_1", tile_shape=data.shape)
+            if attr != "counts":
+                kw.update(quantize_level=-QUANTUM[attr], quantize_method=2, dither_seed=1)
+            h = _header(obs, f"{extname}_{name.upper()}", bunit, "band")
+            h["ENERG_LO"] = (band.band.edges[0], "[keV] band lower edge")
+            h["ENERG_HI"] = (band.band.edges[1], "[keV] band upper edge")
+            if attr == "exposure":
+                for cam, w in band.weights.items():
+                    h[f"W_{cam.upper()}"] = (w, f"ECF weight of {cam} in the band's exposure")
+            hdus.append(fits.CompImageHDU(data, header=h, **kw))
     with atomic_path(path) as tmp:
         fits.HDUList(hdus).writeto(tmp)
     return path

@@ -52,6 +52,9 @@ class XrayObservation:
     truth: Table
     pixel: float
     ecf_weights: dict[str, float]
+    #: Sub-band images (:mod:`selfunc.xray.bands`) by band name; empty unless
+    #: ``instrument.bands`` asks for them.
+    bands: dict = dataclasses.field(default_factory=dict)
 
 
 def vignetting_tables(instrument: InstrumentConfig) -> dict[str, vignetting.VignettingTable]:
@@ -82,11 +85,14 @@ def exposure_maps(spec: PointingSpec, instrument: InstrumentConfig, grid: ImageG
 
 
 def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
-            population: PopulationConfig, rng: np.random.Generator) -> XrayObservation:
+            population: PopulationConfig, rng: np.random.Generator,
+            band_rng: np.random.Generator | None = None) -> XrayObservation:
     """Simulate the EPIC images of one pointing; returns the truth table with ``x``, ``y``,
     ``offaxis``, ``ecf`` (pn+MOS1+MOS2 on-axis ECF of the row, counts s⁻¹ per erg s⁻¹ cm⁻²)
     and ``counts_expected`` (all cameras, before chip gaps) added, and the pointing's
-    Galactic column in ``meta["nh"]``."""
+    Galactic column in ``meta["nh"]``. With ``instrument.bands``, also the sub-band images
+    (drawn from ``band_rng``, default the pointing's ``bands`` stream) and the truth's
+    on-axis band count rates ``rate_<band>`` and ``hr`` (:mod:`selfunc.xray.bands`)."""
     grid = ImageGrid(instrument.npix, instrument.pixel_size)
     vig = vignetting_tables(instrument)
     sp_vig = vignetting.soft_proton()
@@ -149,6 +155,10 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
 
     if gas_rows.any():
         expected_total += gas_expected
+    band_images, band_rates = {}, {}
+    if instrument.bands != "none":
+        band_images, band_rates = _bands(spec, truth, instrument, population, grid, vig, cover,
+                                         counts, model, bkg, gas_rows, band_rng)
     w_total = sum(instrument.ecf[c].cluster for c in instrument.cameras)
     weights = {c: instrument.ecf[c].cluster / w_total for c in instrument.cameras}
     counts["combined"] = sum(counts[c] for c in instrument.cameras).astype(np.int32)
@@ -164,12 +174,38 @@ def observe(spec: PointingSpec, truth: Table, instrument: InstrumentConfig,
     truth["ecf"] = ecf_total
     truth["ecf"].unit = "cm2 / erg"
     truth["counts_expected"] = expected_total
+    # float32: 7 significant digits are plenty for derived rates, and they keep a catalogue-
+    # mode pointing under its 200 kB (issue 16) with the bands on
+    for name, r in band_rates.items():
+        truth[f"rate_{name}"] = r.astype(np.float32)
+        truth[f"rate_{name}"].unit = "1 / s"
+    if band_rates:
+        truth["hr"] = _hardness(band_rates).astype(np.float32)
     truth.meta["exposure"] = spec.exposure
     truth.meta["nh"] = spec.nh
     return XrayObservation(spec=spec, wcs=tangent_wcs(spec.ra, spec.dec, grid.npix, grid.pixel),
                            cameras=tuple(instrument.cameras), counts=counts, exposure=expo,
                            background=bkg, model=model, truth=truth, pixel=grid.pixel,
-                           ecf_weights=weights)
+                           ecf_weights=weights, bands=band_images)
+
+
+def _bands(spec, truth, instrument, population, grid, vig, cover, counts, model, bkg, gas_rows,
+           band_rng):
+    from selfunc.pointing import rng_for
+    from selfunc.xray import bands
+
+    if gas_rows.any():
+        raise ValueError("instrument.bands: sub-band images of 3-D (pyxsim) clusters are not "
+                         "implemented; set bands = 'none' or population.gas off")
+    rng = band_rng if band_rng is not None else rng_for(spec.seed, spec.id, "bands")
+    return bands.observe_bands(spec, truth, instrument, population, grid, vig, cover, counts,
+                               model, bkg, rng)
+
+
+def _hardness(band_rates):
+    """HR = CR[1–2] / CR[0.5–1] (NaN where the soft rate is 0)."""
+    soft, hard = band_rates["05_1"], band_rates["1_2"]
+    return np.divide(hard, soft, out=np.full_like(soft, np.nan), where=soft > 0)
 
 
 def _extended_counts(truth, rows, vig_of, pixel, truncation):

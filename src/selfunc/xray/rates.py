@@ -25,10 +25,14 @@ def _column(truth: Table, name: str, rows: np.ndarray, default: float) -> np.nda
     return np.where(np.isfinite(v), v, float(default))
 
 
-def source_ecf(truth: Table, camera: str, instrument: InstrumentConfig, nh: float) -> np.ndarray:
+def source_ecf(truth: Table, camera: str, instrument: InstrumentConfig, nh: float,
+               *, band=None) -> np.ndarray:
     """ECF (counts s⁻¹ per erg s⁻¹ cm⁻², on axis) of every row of ``truth`` for ``camera``.
 
-    Rows whose ``spectrum`` is none of cluster/agn/star get 0 (they emit nothing)."""
+    ``band``: the channel band of the counts (keV; default ``instrument.band``), always per
+    unit flux in ``instrument.band`` (the truth flux): the sub-band images of
+    :mod:`selfunc.xray.bands`. Rows whose ``spectrum`` is none of cluster/agn/star get 0
+    (they emit nothing)."""
     cfg = instrument.ecf
     spectrum = np.asarray(truth["spectrum"]).astype(str)
     if cfg.model == "constant":
@@ -38,7 +42,8 @@ def source_ecf(truth: Table, camera: str, instrument: InstrumentConfig, nh: floa
     from selfunc.spectra import agn_ecf, cluster_ecf
     from selfunc.spectra.thermal import KT_RANGE
 
-    band = tuple(float(b) for b in instrument.band)
+    fband = tuple(float(b) for b in instrument.band)
+    band = fband if band is None else tuple(float(b) for b in band)
     out = np.zeros(len(truth))
     cl = spectrum == "cluster"
     if cl.any():
@@ -51,17 +56,17 @@ def source_ecf(truth: Table, camera: str, instrument: InstrumentConfig, nh: floa
                              "(selfunc.spectra); or set instrument.ecf.model = 'constant'")
         out[cl] = cluster_ecf(camera, t, _column(truth, "metallicity", cl, cfg.metallicity),
                               _column(truth, "redshift", cl, cfg.cluster_redshift), nh,
-                              band=band, flux=cfg.flux)
+                              band=band, flux=cfg.flux, flux_band=fband)
     agn = spectrum == "agn"
     if agn.any():
         out[agn] = agn_ecf(camera, _column(truth, "gamma", agn, cfg.agn_gamma), nh,
                            nh_intrinsic=_column(truth, "nh_intrinsic", agn, 0.0),
                            redshift=_column(truth, "redshift", agn, 0.0),
-                           band=band, flux=cfg.flux)
+                           band=band, flux=cfg.flux, flux_band=fband)
     star = spectrum == "star"
     if star.any():
         out[star] = cluster_ecf(camera, cfg.star_temperature, cfg.star_metallicity, 0.0, nh,
-                                band=band, flux=cfg.flux)
+                                band=band, flux=cfg.flux, flux_band=fband)
     return out
 
 
