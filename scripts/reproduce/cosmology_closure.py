@@ -55,6 +55,10 @@ seed = {seed}
 n_pointings = {n}
 selection = "{rule}"
 stages = ["sky", "xray", "detect"]
+
+[outputs]
+images = "none"
+stamps = false
 """
 
 
