@@ -108,3 +108,35 @@ def test_compiled_fits_reach_scipys_optimum(model):
     assert f.success
     assert f.cstat <= ref.fun + 2e-3  # tol of the LM stopping rule
     assert np.allclose(f.params, ref.x, rtol=2e-3, atol=2e-3)
+
+
+def test_joint_fit_of_a_cluster_and_a_point_reaches_scipys_optimum():
+    from scipy import optimize
+
+    psf = Mge([0.3, 0.5, 0.2], [0.9, 2.0, 6.0])
+    beta = Mge([0.3, 0.4, 0.3], [0.5, 1.2, 3.0])
+    shape = (41, 41)
+    st0 = lk.Stamp(np.zeros(shape), np.full(shape, 0.1), np.full(shape, 1e4), psf, beta, 0, 0)
+    img = 500 * st0.extended_profile(20.2, 19.7, 4.0) + 60 * st0.point_profile(26.5, 17.0)
+    counts = np.random.default_rng(5).poisson(img + 0.1).astype(float)
+    st = lk.Stamp(counts, np.full(shape, 0.1), np.full(shape, 1e4), psf, beta, 0, 0)
+
+    def cstat(p):
+        if p[2] <= 0 or p[3] <= 0.05 or p[6] <= 0:
+            return np.inf
+        m = p[2] * st.extended_profile(p[0], p[1], p[3]) + p[6] * st.point_profile(p[4], p[5])
+        return lk.cash(m + 0.1, counts)
+
+    f = lk.fit_extended_points(st, (20.0, 20.0, 400.0, 3.0), [(26.0, 17.5, 40.0)], 40.0)
+    ref = optimize.minimize(cstat, np.array([20.2, 19.7, 500.0, 4.0, 26.5, 17.0, 60.0]),
+                            method="Nelder-Mead",
+                            options=dict(xatol=1e-6, fatol=1e-8, maxiter=40_000, maxfev=40_000))
+    assert f.success and f.cstat <= ref.fun + 2e-3
+    assert np.allclose(f.params, ref.x, rtol=3e-3, atol=3e-3)
+    # fitted together, the cluster's rate error includes what the point may take from it;
+    # with the point's model held fixed in the background (the sequential fits) it does not
+    fixed = lk.Stamp(counts, 0.1 + f["a1"] * st.point_profile(f["x1"], f["y1"]),
+                     np.full(shape, 1e4), psf, beta, 0, 0)
+    alone = lk.fit_extended(fixed, 20.0, 20.0, 400.0, 3.0, 40.0)
+    assert abs(alone["a"] - f["a"]) < 0.01 * f["a"]
+    assert f.error("a") > 1.01 * alone.error("a")

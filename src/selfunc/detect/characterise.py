@@ -286,7 +286,76 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
         if (c.row is not None and c.row["ext_ml"] >= cfg.secondary_ext_ml
                 and (k in absorbed or near_dropped)):
             _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
+    if JOINT_POINTS:
+        for k in ext:
+            if cands[k].row is not None:
+                _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_max)
     return cands
+
+
+#: At most this many point sources (the brightest on the stamp) are fitted together with
+#: an extended source; 0 switches the joint fit off.
+JOINT_POINTS = 6
+
+
+def _ext_half(c, cfg, pix, half_pt, rc_max):
+    rc0 = float(np.clip(c.size, 1.0, rc_max / 2))
+    return int(np.clip(3 * rc0 + half_pt, half_pt, np.ceil(cfg.extended_radius / pix)))
+
+
+def _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_max):
+    """The extended source k fitted together with the point sources kept on its stamp.
+
+    Fitted one after the other, each holds the other's best model fixed: the cluster's
+    errors then ignore what the points may take from it and the reverse. In 60 realistic
+    10 ks pointings the joint fit narrowed the C1 rate pulls from 1.52 to 1.41 (16-84 %
+    half-width 1.33 to 1.08; 1.32 to 1.20 above 5e-14 erg/s/cm2); alternating fits had not
+    changed them (docs/physics.md §7). Only the extended model's rate, core radius and
+    errors, and the points' rates, positions and rate errors, are updated.
+    """
+    c = cands[k]
+    pix = psf.pixel
+    half = _ext_half(c, cfg, pix, half_pt, rc_max)
+    pts = [j for j, cj in enumerate(cands) if j != k and j not in ext and cj.row is not None
+           and cj.model is not None and cj.row["det_ml"] >= cfg.keep_det_ml
+           and abs(cj.x - c.x) < half - 1 and abs(cj.y - c.y) < half - 1]
+    if not pts:
+        return
+    pts = sorted(pts, key=lambda j: -cands[j].row["counts_point"])[:JOINT_POINTS]
+    saved = [(j, cands[j].model, cands[j].origin) for j in pts]
+    for j in pts:
+        neighbours.remove(cands[j])
+    st = _stamp(images, c, half, neighbours, psf.at(c.x, c.y), beta)
+    inside = [(cands[j].x - st.x0, cands[j].y - st.y0) for j in pts]
+    if not all(0 <= x < st.counts.shape[1] and 0 <= y < st.counts.shape[0] for x, y in inside):
+        for j, model, origin in saved:
+            neighbours.set(cands[j], model, origin)
+        return
+    f = lk.fit_extended_points(
+        st, (c.x - st.x0, c.y - st.y0, c.row["counts_ext"], max(c.row["ext"] / pix, 0.5)),
+        [(x, y, cands[j].row["counts_point"]) for (x, y), j in zip(inside, pts)], rc_max,
+        reach=0.5 * half_pt)
+    if not (f.success and np.all(np.isfinite(f.errors))):
+        for j, model, origin in saved:
+            neighbours.set(cands[j], model, origin)
+        return
+    e = st.erel
+    ext_img = f["a"] * e * st.extended_profile(f["x"], f["y"], f["rc"])
+    ext_fit = lk.Fit("extended", f.params[:4], f.errors[:4], f.cstat, True,
+                     ("x", "y", "a", "rc"), ext_img)
+    c.row.update(counts_ext=f["a"], counts_ext_err=f.error("a"))
+    if c.row["ext_ml"] > 0:
+        c.row.update(ext=f["rc"] * pix, ext_err=f.error("rc") * pix)
+    neighbours.set(c, *_wide_model(images, st, ext_fit))
+    for i, j in enumerate(pts, 1):
+        p = f.params[4 + 3 * (i - 1): 7 + 3 * (i - 1)]
+        err = f.errors[4 + 3 * (i - 1): 7 + 3 * (i - 1)]
+        img = p[2] * e * st.point_profile(p[0], p[1])
+        pt_fit = lk.Fit("point", p, err, f.cstat, True, ("x", "y", "a"), img)
+        cj = cands[j]
+        cj.x, cj.y = p[0] + st.x0, p[1] + st.y0
+        cj.row.update(x=cj.x, y=cj.y, counts_point=p[2], counts_point_err=err[2])
+        neighbours.set(cj, *_wide_model(images, st, pt_fit))
 
 
 def _point_pass(images, c, psf, neighbours, beta, half_pt):
@@ -312,7 +381,7 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
     pix = psf.pixel
     pm = psf.at(c.x, c.y)
     rc0 = float(np.clip(c.size, 1.0, rc_max / 2))
-    half = int(np.clip(3 * rc0 + half_pt, half_pt, np.ceil(cfg.extended_radius / pix)))
+    half = _ext_half(c, cfg, pix, half_pt, rc_max)
     st = _stamp(images, c, half, neighbours, pm, beta)
     x, y = c.x - st.x0, c.y - st.y0
     c_bkg = st.c_background

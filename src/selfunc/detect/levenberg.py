@@ -18,6 +18,8 @@ reference exposure):
 * EXTENDED        (x, y, a, r_c)
 * DOUBLE          (x₁, y₁, a₁, x₂, y₂, a₂)
 * POINT_EXTENDED  (x, y, a_pt, a_ext, r_c)
+* EXTENDED_POINTS (x, y, a, r_c, x₁, y₁, a₁, …, x_P, y_P, a_P): an extended source fitted
+  together with the P point sources that overlap it
 """
 
 from __future__ import annotations
@@ -29,8 +31,7 @@ import numpy as np
 
 from selfunc.detect.stamps import _axes
 
-POINT, EXTENDED, DOUBLE, POINT_EXTENDED = 0, 1, 2, 3
-N_PARAMS = (3, 4, 6, 5)
+POINT, EXTENDED, DOUBLE, POINT_EXTENDED, EXTENDED_POINTS = 0, 1, 2, 3, 4
 _TINY = 1e-12
 
 
@@ -83,17 +84,24 @@ def _model(kind, p, erel, pw, ps, ew, eps, ebeta, ny, nx):  # pragma: no cover -
             grads[4] = a2 * erel * gy2
             grads[5] = erel * img2
         return src, grads
-    rc = p[3] if kind == EXTENDED else p[4]
+    rc = p[4] if kind == POINT_EXTENDED else p[3]
     sig = np.sqrt(eps**2 + (rc * ebeta) ** 2)
     dsig = rc * ebeta**2 / sig
     ie, gxe, gye, gre = _mixture(ew, sig, dsig, p[0], p[1], ny, nx, True)
-    if kind == EXTENDED:
+    if kind == EXTENDED or kind == EXTENDED_POINTS:
         a = p[2]
         grads[0] = a * erel * gxe
         grads[1] = a * erel * gye
         grads[2] = erel * ie
         grads[3] = a * erel * gre
-        return a * erel * ie, grads
+        src = a * erel * ie
+        for q in range(4, npar, 3):
+            ip, gxp, gyp, _ = _mixture(pw, ps, none, p[q], p[q + 1], ny, nx, False)
+            src = src + p[q + 2] * erel * ip
+            grads[q] = p[q + 2] * erel * gxp
+            grads[q + 1] = p[q + 2] * erel * gyp
+            grads[q + 2] = erel * ip
+        return src, grads
     ip, gxp, gyp, _ = _mixture(pw, ps, none, p[0], p[1], ny, nx, False)
     apt, aext = p[2], p[3]
     grads[0] = erel * (apt * gxp + aext * gxe)

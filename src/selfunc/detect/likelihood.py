@@ -164,6 +164,23 @@ def fit_extended(stamp: Stamp, x, y, a, rc, rc_max, reach=None) -> Fit:
                      ("x", "y", "a", "rc"), "extended")
 
 
+def fit_extended_points(stamp: Stamp, ext: tuple, points: list, rc_max, reach=None,
+                        point_reach: float = 2.0) -> Fit:
+    """An extended source (x, y, a, r_c) and the point sources ``points`` [(x, y, a), …]
+    that overlap it, fitted together: their Fisher errors then include what each takes
+    from the others. Point centres stay within ``point_reach`` pixels of their start."""
+    x, y, a, rc = ext
+    bounds = _centre_bounds(stamp, x, y, reach) + [(1e-6, None), (0.05, rc_max)]
+    p0 = [x, y, max(a, 1.0), rc]
+    names = ["x", "y", "a", "rc"]
+    for i, (xp, yp, ap) in enumerate(points, 1):
+        bounds += _centre_bounds(stamp, xp, yp, point_reach) + [(1e-6, None)]
+        p0 += [xp, yp, max(ap, 1.0)]
+        names += [f"x{i}", f"y{i}", f"a{i}"]
+    return _minimise(stamp, levenberg.EXTENDED_POINTS, p0, bounds, tuple(names),
+                     "extended+points", max_eval=80)
+
+
 def fit_double(stamp: Stamp, x1, y1, a1, x2, y2, a2) -> Fit:
     ny, nx = stamp.counts.shape
     bounds = [(0, nx - 1), (0, ny - 1), (1e-6, None)] * 2
