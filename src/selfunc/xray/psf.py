@@ -22,7 +22,8 @@ import numpy as np
 
 from selfunc.profiles.king import encircled_energy, king_profile
 
-__all__ = ["core_fraction", "core_stamp", "tail_kernel", "OVERSAMPLE"]
+__all__ = ["core_fraction", "core_stamp", "shifted_stamps", "shift_weights", "tail_kernel",
+           "OVERSAMPLE"]
 
 OVERSAMPLE = 5
 
@@ -68,16 +69,36 @@ def _shifted_stamps(rc: float, alpha: float, r_in: float, pixel: float):
     kc = -(-(n + pad) // s) + 1
     m = 2 * kc + 1
     big = m * s
-    out = np.empty((2 * pad + 1, 2 * pad + 1, m, m))
-    canvas = np.zeros((big, big))
-    for i in range(2 * pad + 1):
-        for j in range(2 * pad + 1):
-            canvas[:] = 0.0
-            oy = kc * s + s // 2 + (i - pad) - n
-            ox = kc * s + s // 2 + (j - pad) - n
-            canvas[oy:oy + nf, ox:ox + nf] = fine
-            out[i, j] = canvas.reshape(m, s, m, s).sum(axis=(1, 3))
+    ns = 2 * pad + 1
+    # A block sum is separable (rows, then columns), so the 49 shifted stamps cost 7 row
+    # passes and 49 narrow column passes instead of 49 sums of the whole fine canvas.
+    canvas = np.zeros((ns, big, nf))
+    for i in range(ns):
+        oy = kc * s + s // 2 + (i - pad) - n
+        canvas[i, oy:oy + nf] = fine
+    rows = canvas.reshape(ns, m, s, nf).sum(axis=2)  # (shift i, stamp row, fine column)
+    out = np.empty((ns, ns, m, m))
+    canvas = np.zeros((ns, m, big))
+    for j in range(ns):
+        canvas[:] = 0.0
+        ox = kc * s + s // 2 + (j - pad) - n
+        canvas[:, :, ox:ox + nf] = rows
+        out[:, j] = canvas.reshape(ns, m, m, s).sum(axis=3)
     return out
+
+
+def shifted_stamps(rc: float, alpha: float, r_in: float, pixel: float):
+    """The (cached) stack of core stamps for whole fine-pixel shifts that :func:`core_stamp`
+    interpolates: shape (2·pad + 1, 2·pad + 1, m, m), shift (y, x) first."""
+    return _shifted_stamps(round(float(rc), 4), round(float(alpha), 5), float(r_in), float(pixel))
+
+
+def shift_weights(d):
+    """For offsets ``d`` ∈ [−½, ½] pixel (clipped; scalar or array): the index of the lower
+    of the two shifted stamps that bracket d along that axis, and the weight of the upper."""
+    f = np.clip(d, -0.5, 0.5) * OVERSAMPLE
+    i0 = np.floor(f)
+    return i0.astype(np.int64) + _SHIFT_PAD, f - i0
 
 
 def core_stamp(rc: float, alpha: float, r_in: float, pixel: float, dx: float, dy: float):
@@ -85,17 +106,9 @@ def core_stamp(rc: float, alpha: float, r_in: float, pixel: float, dx: float, dy
     centre of the stamp's centre pixel; bilinear between templates shifted by whole fine
     pixels (1/S pixel), so the sum is exactly :func:`core_fraction` and the centroid moves
     continuously with the position."""
-    stamps = _shifted_stamps(round(float(rc), 4), round(float(alpha), 5), float(r_in), float(pixel))
-    s = OVERSAMPLE
-    pad = _SHIFT_PAD
-    fx = float(np.clip(dx, -0.5, 0.5)) * s
-    fy = float(np.clip(dy, -0.5, 0.5)) * s
-    j0 = int(np.floor(fx))
-    i0 = int(np.floor(fy))
-    wx = fx - j0
-    wy = fy - i0
-    j0 += pad
-    i0 += pad
+    stamps = shifted_stamps(rc, alpha, r_in, pixel)
+    j0, wx = shift_weights(float(dx))
+    i0, wy = shift_weights(float(dy))
     return ((1 - wy) * ((1 - wx) * stamps[i0, j0] + wx * stamps[i0, j0 + 1])
             + wy * ((1 - wx) * stamps[i0 + 1, j0] + wx * stamps[i0 + 1, j0 + 1]))
 
