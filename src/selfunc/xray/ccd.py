@@ -119,7 +119,15 @@ def coverage(chips: list[Chip], xi, eta, roll_deg: float, pixel: float, fov_radi
         groups.setdefault(tuple(sorted(vranges)), []).append(urange)
     total = np.zeros(np.broadcast_shapes(np.shape(xi), np.shape(eta)))
     for vranges, uranges in groups.items():
-        fu = sum(_overlap(u, u0, u1, half) for u0, u1 in uranges)
-        fv = sum(_overlap(v, v0, v1, half) for v0, v1 in vranges)
-        total += fu * fv
+        total += _overlap_sum(u, uranges, half) * _overlap_sum(v, vranges, half)
     return np.minimum(total, 1.0) * fov
+
+
+def _overlap_sum(x, intervals, half):
+    """Σ over ``intervals`` of :func:`_overlap` at x. Each term is piecewise linear in x with
+    kinks at lo ± half and hi ± half only, so linear interpolation through the sum's values
+    at all the kinks is the same function (to rounding, ~10⁻¹⁶ of a pixel) at one table
+    look-up per pixel instead of several full-image passes per chip edge."""
+    knots = np.unique([[lo - half, lo + half, hi - half, hi + half] for lo, hi in intervals])
+    values = sum(_overlap(knots, lo, hi, half) for lo, hi in intervals)
+    return np.interp(x, knots, values)  # 0 beyond the outer kinks, as the sum
