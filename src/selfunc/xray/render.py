@@ -45,11 +45,19 @@ class ImageGrid(TangentGrid):
         idx = (np.arange(self.npix) - self.centre) * self.pixel
         return np.broadcast_to(-idx[None, :], (self.npix,) * 2), np.broadcast_to(idx[:, None], (self.npix,) * 2)
 
-    @functools.cached_property
+    @property
     def theta(self):
-        """Off-axis angle of every pixel centre, arcmin."""
-        xi, eta = self.offsets
-        return arcsec_to_arcmin(np.hypot(xi, eta))
+        """Off-axis angle of every pixel centre, arcmin (read-only, shared by equal grids)."""
+        return _theta_map(self.npix, self.pixel)
+
+
+@functools.lru_cache(maxsize=8)
+def _theta_map(npix: int, pixel: float):
+    # every pointing of a campaign has the same grid: computed once per process
+    xi, eta = ImageGrid(npix, pixel).offsets
+    theta = arcsec_to_arcmin(np.hypot(xi, eta))
+    theta.setflags(write=False)
+    return theta
 
 
 @dataclasses.dataclass(frozen=True)
