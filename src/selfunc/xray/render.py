@@ -173,16 +173,28 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
         f_core = psf.core_fraction(rc, alpha, r_in)
         # Inner region: convolve with the PSF core; outer region: only its integral. A
         # linear taper between FINE_RADIUS/2 and FINE_RADIUS joins them without an edge.
-        yy, xx = np.mgrid[ya:ya + s.shape[0], xa:xa + s.shape[1]]
-        taper = np.clip((FINE_RADIUS - np.hypot(xx - x, yy - y)) / (0.5 * FINE_RADIUS), 0.0, 1.0)
-        s_in = s * taper
-        image[ya:ya + s.shape[0], xa:xa + s.shape[1]] += f_core * (s - s_in)
-        rows, cols = np.nonzero(taper.any(axis=1))[0], np.nonzero(taper.any(axis=0))[0]
-        if rows.size and cols.size:
-            r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-            conv = signal.fftconvolve(s_in[r0:r1, c0:c1], core, mode="full")
-            h = core.shape[0] // 2
-            _add(image, conv, xa + c0 - h, ya + r0 - h)
+        # The taper is 0 beyond FINE_RADIUS: it is computed on that square only (a large
+        # cluster's stamp is the whole image).
+        h_s, w_s = s.shape
+        outer = f_core * s
+        conv = None
+        iy0, iy1 = max(int(np.floor(y)) - FINE_RADIUS, ya), min(int(np.floor(y)) + FINE_RADIUS + 1, ya + h_s)
+        ix0, ix1 = max(int(np.floor(x)) - FINE_RADIUS, xa), min(int(np.floor(x)) + FINE_RADIUS + 1, xa + w_s)
+        if iy0 < iy1 and ix0 < ix1:
+            win = (slice(iy0 - ya, iy1 - ya), slice(ix0 - xa, ix1 - xa))
+            yy, xx = np.mgrid[iy0:iy1, ix0:ix1]
+            taper = np.clip((FINE_RADIUS - np.hypot(xx - x, yy - y)) / (0.5 * FINE_RADIUS), 0.0, 1.0)
+            s_in = s[win] * taper
+            outer[win] = f_core * (s[win] - s_in)
+            rows, cols = np.nonzero(taper.any(axis=1))[0], np.nonzero(taper.any(axis=0))[0]
+            if rows.size and cols.size:
+                r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+                conv = signal.fftconvolve(s_in[r0:r1, c0:c1], core, mode="full")
+                h = core.shape[0] // 2
+                cx0, cy0 = ix0 + c0 - h, iy0 + r0 - h
+        image[ya:ya + h_s, xa:xa + w_s] += outer
+        if conv is not None:
+            _add(image, conv, cx0, cy0)
         _block_sum(zones[int(zone_of[k])], s * scale[k], xa, ya)
 
     if zones:
