@@ -278,17 +278,28 @@ def _wings(zones, camera, energy, r_in, pix, npix):
         rc, alpha = _zone_params(camera, energy, z)
         kern = _tail_spectrum(round(float(rc), 4), round(float(alpha), 5), float(r_in),
                               COARSE * pix, half)
-        # a sum of convolutions is one inverse transform of the summed products
-        spectrum = spectrum + sp_fft.rfft2(dens, (size, size)) * kern
-    tails = sp_fft.irfft2(spectrum, (size, size))[half:half + nc, half:half + nc]
+        # a sum of convolutions is one inverse transform of the summed products; the
+        # forward transform skips the padding's zero rows (as rfft2, the same numbers)
+        dens_hat = sp_fft.fft(sp_fft.rfft(dens, size, axis=1), size, axis=0)
+        spectrum = spectrum + dens_hat * kern
+    # inverse as irfft2 (along y, then x), the second pass on the rows kept only
+    tails = sp_fft.irfft(sp_fft.ifft(spectrum, axis=0)[half:half + nc], size,
+                         axis=1)[:, half:half + nc]
     # Bilinear interpolation of the coarse densities to the image pixels (smooth wings
-    # without 20" steps; separable, the coordinates being a grid), rescaled so that the
-    # image receives exactly the wing counts that the coarse cells over the image hold.
+    # without 20" steps), rescaled so that the image receives exactly the wing counts
+    # that the coarse cells over the image hold. Separable, the coordinates being a grid;
+    # along x, the pixels r, r + COARSE, ... share their weights and take consecutive
+    # cells (slices, not gathers); 1/COARSE² rides on the first pass's weights (a power
+    # of two: exact).
     centres = (np.arange(npix) + 0.5) / COARSE - 0.5 + COARSE_PAD
     i = np.floor(centres).astype(np.int64)
     w = centres - i
-    rows = (1 - w)[:, None] * tails[i] + w[:, None] * tails[i + 1]
-    up = (rows[:, i] * (1 - w)[None, :] + rows[:, i + 1] * w[None, :]) / COARSE**2
+    rows = ((1 - w) / COARSE**2)[:, None] * tails[i] + (w / COARSE**2)[:, None] * tails[i + 1]
+    up = np.empty((npix, npix))
+    for r in range(min(COARSE, npix)):
+        q = len(range(r, npix, COARSE))
+        up[:, r::COARSE] = (rows[:, i[r]:i[r] + q] * (1 - w[r])
+                            + rows[:, i[r] + 1:i[r] + 1 + q] * w[r])
     held = tails[COARSE_PAD:COARSE_PAD + npix // COARSE, COARSE_PAD:COARSE_PAD + npix // COARSE].sum()
     covered = up[:(npix // COARSE) * COARSE, :(npix // COARSE) * COARSE].sum()
     if covered > 0:
