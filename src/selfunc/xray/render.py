@@ -98,8 +98,7 @@ def _beta_stamp(x, y, rc_pix, beta, truncation, npix, vignetting_of):
     # Sub-sample where the profile curves on the pixel scale (r ≲ 2 r_c).
     sub = int(np.clip(np.ceil(6.0 / rc_pix), 1, 7))
     g = np.arange(n) + 0.0
-    yy, xx = np.meshgrid(g + y0 - y, g + x0 - x, indexing="ij")
-    r = np.hypot(xx, yy)
+    r = np.hypot((g + x0 - x)[None, :], (g + y0 - y)[:, None])
     s = np.where(r <= rt, betamodel.profile(r, rc_pix, beta), 0.0)
     if sub > 1:
         m = int(np.ceil(2 * rc_pix)) + 2
