@@ -154,11 +154,13 @@ def _coverage_kernel(xi, eta, c, s, half, pixel, fov_radius, u_iv, v_iv, n_group
         for k in range(u_iv.shape[0]):
             lo, hi = u_iv[k, 1], u_iv[k, 2]
             if u + half > lo and u - half < hi:
-                fu[int(u_iv[k, 0])] += min(max((min(u + half, hi) - max(u - half, lo)) / w, 0.0), 1.0)
+                f = (min(u + half, hi) - max(u - half, lo)) / w
+                fu[int(u_iv[k, 0])] += min(max(f, 0.0), 1.0)
         for k in range(v_iv.shape[0]):
             lo, hi = v_iv[k, 1], v_iv[k, 2]
             if v + half > lo and v - half < hi:
-                fv[int(v_iv[k, 0])] += min(max((min(v + half, hi) - max(v - half, lo)) / w, 0.0), 1.0)
+                f = (min(v + half, hi) - max(v - half, lo)) / w
+                fv[int(v_iv[k, 0])] += min(max(f, 0.0), 1.0)
         total = 0.0
         for g in range(n_groups):
             total += fu[g] * fv[g]

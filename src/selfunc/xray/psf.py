@@ -44,7 +44,8 @@ def _fine_core(rc: float, alpha: float, r_in: float, pixel: float):
     n = int(np.ceil(r_in / h)) + OVERSAMPLE
     sub = (np.arange(2) + 0.5) / 2 - 0.5
     g = (np.arange(-n, n + 1)[:, None] + sub[None, :]).ravel() * h
-    k = _mirrored(lambda r: np.maximum(king_profile(r, rc, alpha) - king_profile(r_in, rc, alpha), 0.0), g)
+    k_in = king_profile(r_in, rc, alpha)
+    k = _mirrored(lambda r: np.maximum(king_profile(r, rc, alpha) - k_in, 0.0), g)
     k = k.reshape(2 * n + 1, 2, 2 * n + 1, 2).mean(axis=(1, 3)) * h * h
     return k
 
@@ -130,6 +131,7 @@ def tail_kernel(rc: float, alpha: float, r_in: float, coarse_pixel: float, half_
     """
     sub = (np.arange(4) + 0.5) / 4 - 0.5
     g = (np.arange(-half_size, half_size + 1)[:, None] + sub[None, :]).ravel() * coarse_pixel
-    k = _mirrored(lambda r: np.minimum(king_profile(r, rc, alpha), king_profile(r_in, rc, alpha)), g)
+    k_in = king_profile(r_in, rc, alpha)
+    k = _mirrored(lambda r: np.minimum(king_profile(r, rc, alpha), k_in), g)
     n = 2 * half_size + 1
     return k.reshape(n, 4, n, 4).mean(axis=(1, 3)) * coarse_pixel**2

@@ -177,12 +177,14 @@ def render_camera(sources: SourceList, grid: ImageGrid, camera: str, energy: flo
         h_s, w_s = s.shape
         outer = f_core * s
         conv = None
-        iy0, iy1 = max(int(np.floor(y)) - FINE_RADIUS, ya), min(int(np.floor(y)) + FINE_RADIUS + 1, ya + h_s)
-        ix0, ix1 = max(int(np.floor(x)) - FINE_RADIUS, xa), min(int(np.floor(x)) + FINE_RADIUS + 1, xa + w_s)
+        fy, fx = int(np.floor(y)), int(np.floor(x))
+        iy0, iy1 = max(fy - FINE_RADIUS, ya), min(fy + FINE_RADIUS + 1, ya + h_s)
+        ix0, ix1 = max(fx - FINE_RADIUS, xa), min(fx + FINE_RADIUS + 1, xa + w_s)
         if iy0 < iy1 and ix0 < ix1:
             win = (slice(iy0 - ya, iy1 - ya), slice(ix0 - xa, ix1 - xa))
             yy, xx = np.mgrid[iy0:iy1, ix0:ix1]
-            taper = np.clip((FINE_RADIUS - np.hypot(xx - x, yy - y)) / (0.5 * FINE_RADIUS), 0.0, 1.0)
+            taper = np.clip((FINE_RADIUS - np.hypot(xx - x, yy - y)) / (0.5 * FINE_RADIUS),
+                            0.0, 1.0)
             s_in = s[win] * taper
             outer[win] = f_core * (s[win] - s_in)
             rows, cols = np.nonzero(taper.any(axis=1))[0], np.nonzero(taper.any(axis=0))[0]
@@ -219,8 +221,8 @@ def _point_cores(image, rc, alpha, r_in, pixel, x, y, n):
 
 @numba.njit(cache=True)
 def _add_bilinear(image, stamps, i0, j0, wy, wx, n, x0, y0):  # pragma: no cover - compiled
-    """image[y0 + p, x0 + q] += n · bilinear(stamps[i0 … i0+1, j0 … j0+1])[p, q], clipped to the
-    image; the same arithmetic, in the same order, as psf.core_stamp and _add. Compiled: a
+    """image[y0 + p, x0 + q] += n · bilinear(stamps[i0 … i0+1, j0 … j0+1])[p, q], clipped to
+    the image; the same arithmetic, in the same order, as psf.core_stamp and _add. Compiled: a
     Python loop over ~10³ sources with a dozen small array operations each was half the
     rendering time."""
     ny, nx = image.shape
@@ -299,8 +301,9 @@ def _wings(zones, camera, energy, r_in, pix, npix):
         q = len(range(r, npix, COARSE))
         up[:, r::COARSE] = (rows[:, i[r]:i[r] + q] * (1 - w[r])
                             + rows[:, i[r] + 1:i[r] + 1 + q] * w[r])
-    held = tails[COARSE_PAD:COARSE_PAD + npix // COARSE, COARSE_PAD:COARSE_PAD + npix // COARSE].sum()
-    covered = up[:(npix // COARSE) * COARSE, :(npix // COARSE) * COARSE].sum()
+    m = npix // COARSE
+    held = tails[COARSE_PAD:COARSE_PAD + m, COARSE_PAD:COARSE_PAD + m].sum()
+    covered = up[:m * COARSE, :m * COARSE].sum()
     if covered > 0:
         up *= held / covered
     return up
