@@ -30,7 +30,7 @@ import dataclasses
 import numpy as np
 
 from selfunc.detect import levenberg
-from selfunc.detect.stamps import mixture_image, mixture_image_grad
+from selfunc.detect.stamps import mixture_image
 from selfunc.profiles.mge import Mge
 
 __all__ = ["Stamp", "Fit", "fit_point", "fit_extended", "fit_double", "fit_point_extended",
@@ -93,17 +93,12 @@ class Stamp:
     def c_background(self) -> float:
         return cash(self.background[self.mask], self.counts[self.mask])
 
-    def point_profile(self, x, y, grad=False):
-        if not grad:
-            return mixture_image(self.psf.weights, self.psf.sigma, x, y, self.counts.shape)
-        return mixture_image_grad(self.psf.weights, self.psf.sigma, x, y, self.counts.shape)
+    def point_profile(self, x, y):
+        return mixture_image(self.psf.weights, self.psf.sigma, x, y, self.counts.shape)
 
-    def extended_profile(self, x, y, rc, grad=False):
+    def extended_profile(self, x, y, rc):
         sig = np.sqrt(self._ext_s_psf**2 + (rc * self._ext_s_beta) ** 2)
-        if not grad:
-            return mixture_image(self._ext_w, sig, x, y, self.counts.shape)
-        dsig = rc * self._ext_s_beta**2 / sig
-        return mixture_image_grad(self._ext_w, sig, x, y, self.counts.shape, dsigma=dsig)
+        return mixture_image(self._ext_w, sig, x, y, self.counts.shape)
 
 
 @dataclasses.dataclass
