@@ -43,8 +43,11 @@ from selfunc.cosmology import count_grid, fit_grid
 FIELD_DEG2 = np.pi * 13.0**2 / 3600.0
 Z_EDGES = np.round(np.arange(0.05, 1.06, 0.1), 2)
 
+# Both the grid and the mocks carry the XXL band images (0.5-1, 1-2, 2-10 keV; the 0.5-2 keV
+# detection images are unchanged by them), so the same campaigns also give the true and
+# measured count rates and hardness ratios of the CR-HR-z selection.
 MOCK_TOML = """# written by scripts/reproduce/cosmology_closure.py
-instrument = "epic"
+instrument = { preset = "epic", bands = "xxl" }
 survey = "xclass"
 population = "mass_function"
 detection = "xamin"
@@ -74,7 +77,12 @@ def selfunc_cmd() -> str:
 
 def calibrate(out: Path, a) -> Path:
     grid = out / "grid"
-    run([selfunc_cmd(), "simulate", "sims/grid.toml", "--out", str(grid),
+    cfg = out / "configs" / "grid.toml"
+    if not cfg.exists():
+        text = Path("sims/grid.toml").read_text()
+        write_text(cfg, text.replace('instrument = "epic"',
+                                     'instrument = { preset = "epic", bands = "xxl" }', 1))
+    run([selfunc_cmd(), "simulate", str(cfg), "--out", str(grid),
          "--pointings", str(a.grid_pointings), "--workers", str(a.workers)])
     sel = grid / "closure_selection.h5"
     if not sel.exists():
