@@ -46,10 +46,11 @@ from selfunc.cosmology import count_grid, fit_grid
 #: Analysis disc per pointing (the placement and max_offaxis radius of the presets), deg².
 FIELD_DEG2 = np.pi * 13.0**2 / 3600.0
 Z_EDGES = np.round(np.arange(0.05, 1.06, 0.1), 2)
-#: (log10 CR / (1/s), HR) bins of the CR-HR-z fit: open end bins, ~0.25 dex and 0.1 in HR
-#: around the selected clusters (CR ~ 0.005-0.1 s⁻¹, HR ~ 0.4-0.8 for kT ~ 1-5 keV).
-CR_EDGES = np.array([-np.inf, -2.25, -2.0, -1.75, -1.5, -1.25, -1.0, np.inf])
-HR_EDGES = np.array([-np.inf, 0.4, 0.5, 0.6, 0.7, 0.8, np.inf])
+#: (log10 CR / (1/s), HR) bins of the CR-HR-z fit: open end bins, 0.25 dex and 0.15 in HR
+#: over the selected clusters' 5-95 % ranges (the model at the input: log10 CR −2.1 … −0.6,
+#: HR 0.35 … 1.1).
+CR_EDGES = np.array([-np.inf, -2.0, -1.75, -1.5, -1.25, -1.0, -0.75, np.inf])
+HR_EDGES = np.array([-np.inf, 0.45, 0.6, 0.75, 0.9, 1.05, np.inf])
 CRHRZ_COLUMNS = ("crhrz_Om0,crhrz_Om0_err,crhrz_sigma8,crhrz_sigma8_err,crhrz_pull_Om0,"
                  "crhrz_pull_sigma8")
 
