@@ -130,7 +130,10 @@ def observed_crhrz(folder: Path, rule: str):
     cat = read_catalogues(folder)
     if "hr" not in cat.truth.colnames:
         return None
-    sample = completeness_sample(cat, Selection(rule), columns=("flux", "ecf", "hr", "redshift"))
+    # the dN/dz sample's columns too, so that both fits count the same clusters
+    sample = completeness_sample(cat, Selection(rule),
+                                 columns=("flux", "core_radius", "exposure", "offaxis", "ecf",
+                                          "hr", "redshift"))
     v = {k: np.asarray(x)[sample.outcome] for k, x in sample.values.items()}
     return observed_counts(v["flux"] * v["ecf"], v["hr"], v["redshift"], CR_EDGES, HR_EDGES,
                            Z_EDGES)

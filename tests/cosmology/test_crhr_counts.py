@@ -205,3 +205,43 @@ def test_errors_name_the_argument(toy_sample):
         observed_counts([-1.0], [0.5], [0.3], CR_EDGES, HR_EDGES, Z_EDGES)
     with pytest.raises(SelfuncError, match="one value per cluster"):
         observed_counts([1.0, 2.0], [0.5], [0.3], CR_EDGES, HR_EDGES, Z_EDGES)
+
+
+def test_selection_function_and_its_posterior_realisations():
+    """A SelectionFunction gets its own variables; draws= keeps one P per posterior
+    realisation, and the default (their median per halo) lies between the extremes."""
+    from selfunc.selection.function import SelectionFunction
+    from selfunc.selection.models import completeness_model
+
+    m = completeness_model()
+    theta = np.array([0.05, 0.45, -0.55, 0.3, np.log(0.15), 0.3, 0.0, 0.1, 0.93])
+    sf = SelectionFunction(m, theta + 0.05 * np.random.default_rng(0).standard_normal((50, 9)))
+    s = ObservableCounts.build(sf, mass_function=MF, n_halos=5000, seed=3, draws=4,
+                               ecf_dz=0.01)
+    assert s.p.shape == (4, s.log10_mass.size)
+    tot = [s.expected(FID, 25.0, INF, INF, Z_EDGES, draw=k).sum() for k in range(4)]
+    assert len(set(np.round(tot, 6))) == 4
+    assert min(tot) <= s.expected(FID, 25.0, INF, INF, Z_EDGES).sum() <= max(tot)
+    # the median-parameter evaluation is another P of the same family
+    one = ObservableCounts.build(sf, mass_function=MF, n_halos=5000, seed=3, ecf_dz=0.01)
+    np.testing.assert_allclose(one.p, sf(**{k: v for k, v in _covariates(one, sf).items()}))
+    with pytest.raises(SelfuncError, match="draw must be"):
+        s.expected(FID, 25.0, INF, INF, Z_EDGES, draw=4)
+
+
+def _covariates(sample, sf):
+    """Recompute the sample's covariates from its seed (the build's streams)."""
+    from selfunc import halos
+    n, seed = sample.meta["n_halos"], sample.meta["seed"]
+    r_halo, r_scatter, r_cond = (np.random.default_rng(s)
+                                 for s in np.random.SeedSequence(seed).spawn(3))
+    lm = r_halo.uniform(MF.log10_mass.min, MF.log10_mass.max, n)
+    z = r_halo.uniform(MF.redshift.min, MF.redshift.max, n)
+    cosmo = scaling.astropy_cosmology(FID)
+    p = scaling.draw_properties(10**lm, z, cosmo, MF.scaling, r_scatter, beta=2 / 3,
+                                truncation=10.0, mf_slope=halos.log_slope(MF, 10**lm, z))
+    cond = {"exposure": r_cond.choice(np.array([1e4, 2e4]), size=n, p=[0.5, 0.5]),
+            "offaxis": 13.0 * np.sqrt(r_cond.uniform(size=n))}
+    v = {"flux": p["flux"], "core_radius": p["core_radius"], **cond}
+    keep = np.isin(lm, sample.log10_mass)
+    return {k: x[keep] for k, x in v.items() if k in sf.variables}
