@@ -359,7 +359,9 @@ class ObservableCounts:
                                                       q_out="dndlnM") * h**3
         dvdz = scaling.astropy_cosmology(c).differential_comoving_volume(z_n).to_value(
             u.Mpc**3 / u.sr)
-        return np.log(dndlnm) + np.log(dvdz)[None, :]
+        # a floor, so that a node where the mass function underflows interpolates to ~0,
+        # not to NaN (0 × −inf)
+        return np.log(np.maximum(dndlnm, 1e-300)) + np.log(dvdz)[None, :]
 
     def weights(self, cosmology: Cosmology, area_deg2: float) -> np.ndarray:
         """Expected number of halos each sample halo stands for (before selection)."""
