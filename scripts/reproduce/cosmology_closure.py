@@ -53,6 +53,7 @@ CR_EDGES = np.array([-np.inf, -2.0, -1.75, -1.5, -1.25, -1.0, -0.75, np.inf])
 HR_EDGES = np.array([-np.inf, 0.45, 0.6, 0.75, 0.9, 1.05, np.inf])
 CRHRZ_COLUMNS = ("crhrz_Om0,crhrz_Om0_err,crhrz_sigma8,crhrz_sigma8_err,crhrz_pull_Om0,"
                  "crhrz_pull_sigma8")
+DEFAULT_COVARIATES = "core_radius,exposure,offaxis"
 
 # Both the grid and the mocks carry the XXL band images (0.5-1, 1-2, 2-10 keV; the 0.5-2 keV
 # detection images are unchanged by them), so the same campaigns also give the true and
@@ -86,6 +87,11 @@ def selfunc_cmd() -> str:
     return str(exe) if exe.exists() else "selfunc"
 
 
+def _tag(a) -> str:
+    """File-name suffix of a fit with non-default covariates (outputs side by side)."""
+    return "" if a.covariates == DEFAULT_COVARIATES else "_" + a.covariates.replace(",", "+")
+
+
 def calibrate(out: Path, a) -> Path:
     grid = out / "grid"
     cfg = out / "configs" / "grid.toml"
@@ -95,10 +101,10 @@ def calibrate(out: Path, a) -> Path:
                                      'instrument = { preset = "epic", bands = "xxl" }', 1))
     run([selfunc_cmd(), "simulate", str(cfg), "--out", str(grid),
          "--pointings", str(a.grid_pointings), "--workers", str(a.workers)])
-    sel = grid / "closure_selection.h5"
+    sel = grid / f"closure_selection{_tag(a)}.h5"
     if not sel.exists():
         run([selfunc_cmd(), "fit", str(grid), "--selection", a.selection, "--out", str(sel),
-             "--no-purity"])
+             "--no-purity", "--covariates", a.covariates])
     return sel
 
 
@@ -198,6 +204,8 @@ def main(argv=None) -> int:
     ap.add_argument("--grid-pointings", type=int, default=600)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--selection", default="C1")
+    ap.add_argument("--covariates", default=DEFAULT_COVARIATES,
+                    help="completeness covariates of the grid fit (selfunc fit --covariates)")
     a = ap.parse_args(argv)
     out = Path(a.out)
     t0 = time.perf_counter()
@@ -256,7 +264,7 @@ def main(argv=None) -> int:
         rows_out = rows
     lines = [header] + [",".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r)
                         for r in rows_out]
-    write_text(out / "closure.csv", "\n".join(lines) + "\n")
+    write_text(out / f"closure{_tag(a)}.csv", "\n".join(lines) + "\n")
     print(f"\ninput: Ωm = {truth.Om0}, σ8 = {truth.sigma8}; area {area:.1f} deg² per mock; "
           f"naive flux limit {f50:.3g} erg/s/cm² (0.5–2 keV, total)")
     print(" mock   N   Ωm (fitted SF)   σ8 (fitted SF)   pulls        | Ωm (flux limit)  σ8 (flux limit)  pulls")
@@ -276,9 +284,9 @@ def main(argv=None) -> int:
         cp = np.array([[c[0][4], c[0][5]] for c in crhrz])
         print(f"CR-HR-z within 1σ in both: {np.sum(np.all(np.abs(cp) < 1, axis=1))} of "
               f"{len(cp)}; mean pull Ωm {cp[:, 0].mean():+.2f}, σ8 {cp[:, 1].mean():+.2f}")
-    _plot(out / "closure.png", fits, truth,
+    _plot(out / f"closure{_tag(a)}.png", fits, truth,
           [c[1] for c in crhrz] if with_crhrz else None)
-    print(f"wrote {out / 'closure.csv'}, {out / 'closure.png'} in {time.perf_counter() - t0:.0f} s")
+    print(f"wrote {out}/closure{_tag(a)}.csv, .png in {time.perf_counter() - t0:.0f} s")
     return 0
 
 

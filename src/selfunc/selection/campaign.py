@@ -107,9 +107,11 @@ def _model_covariates(sample, names, note):
     """Covariates with some spread in the sample; constant ones are dropped with a note."""
     import numpy as np
 
+    from selfunc.selection.models import COVARIATES
+
     keep = []
     for n in names:
-        v = sample.values[n]
+        v = sample.values[COVARIATES[n].column] if n in COVARIATES else sample.values[n]
         if np.ptp(v) == 0:
             note(f"{n} is {v[0]:g} for every object: dropped from the model")
         else:
@@ -147,7 +149,8 @@ def fit_campaign(campaign, out, opts: FitOptions = FitOptions(), *, echo=print,
     selection = Selection.from_string(opts.selection)
     # the columns the samples, the rule and the plots read: of a survey-size truth table
     # (~30 columns), about a third
-    cat = read_catalogues(campaign, columns={*COVARIATES, *selection.columns, "kind",
+    cat = read_catalogues(campaign, columns={*(c.column for c in COVARIATES.values()),
+                                             *selection.columns, "kind",
                                              "is_cluster", "ext_ml", "det_ml", "label"})
 
     if warn is None:
@@ -173,7 +176,8 @@ def fit_campaign(campaign, out, opts: FitOptions = FitOptions(), *, echo=print,
     }
     rng = np.random.default_rng(opts.seed)
 
-    comp = completeness_sample(cat, selection, columns=("flux",) + tuple(covariates))
+    columns = ("flux",) + tuple(dict.fromkeys(COVARIATES[c].column for c in covariates))
+    comp = completeness_sample(cat, selection, columns=columns)
     echo(f"completeness: {comp.description}")
     for reason, n in comp.dropped.items():
         note(f"dropped {n} clusters ({reason})")
