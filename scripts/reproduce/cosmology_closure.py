@@ -53,7 +53,7 @@ CR_EDGES = np.array([-np.inf, -2.0, -1.75, -1.5, -1.25, -1.0, -0.75, np.inf])
 HR_EDGES = np.array([-np.inf, 0.45, 0.6, 0.75, 0.9, 1.05, np.inf])
 CRHRZ_COLUMNS = ("crhrz_Om0,crhrz_Om0_err,crhrz_sigma8,crhrz_sigma8_err,crhrz_pull_Om0,"
                  "crhrz_pull_sigma8")
-DEFAULT_COVARIATES = "core_radius,exposure,offaxis"
+DEFAULT_COVARIATES = "core_radius,core_radius_sq,exposure,offaxis"
 
 # Both the grid and the mocks carry the XXL band images (0.5-1, 1-2, 2-10 keV; the 0.5-2 keV
 # detection images are unchanged by them), so the same campaigns also give the true and
@@ -101,7 +101,8 @@ def calibrate(out: Path, a) -> Path:
                                      'instrument = { preset = "epic", bands = "xxl" }', 1))
     run([selfunc_cmd(), "simulate", str(cfg), "--out", str(grid),
          "--pointings", str(a.grid_pointings), "--workers", str(a.workers)])
-    sel = grid / f"closure_selection{_tag(a)}.h5"
+    # named by its covariates: a file fitted with another model is never picked up
+    sel = grid / f"closure_selection_{a.covariates.replace(',', '+')}.h5"
     if not sel.exists():
         run([selfunc_cmd(), "fit", str(grid), "--selection", a.selection, "--out", str(sel),
              "--no-purity", "--covariates", a.covariates])
