@@ -13,6 +13,10 @@
    (Ω_m, σ_8) grid (:mod:`selfunc.cosmology`) with the scaling relations held fixed.
 4. The same fit with a naive selection: a sharp flux limit at the flux where the fitted
    completeness is 50 % (median exposure, median off-axis angle, r_c = 20″).
+5. Where the mock's truth has the XXL band rates (``hr``), a second fit of the same selected
+   clusters in (log10 CR, HR, z) with the fitted selection
+   (:class:`selfunc.observable_counts.ObservableCounts`: true CR = flux × ecf, true HR, true z;
+   columns ``crhrz_*`` of the CSV).
 
 Prints a table (input, recovered mean ± σ per mock, pulls, naive result) and writes
 ``OUT/closure.csv`` and ``OUT/closure.png``. Campaign folders are reused: an interrupted run
@@ -42,12 +46,20 @@ from selfunc.cosmology import count_grid, fit_grid
 #: Analysis disc per pointing (the placement and max_offaxis radius of the presets), deg².
 FIELD_DEG2 = np.pi * 13.0**2 / 3600.0
 Z_EDGES = np.round(np.arange(0.05, 1.06, 0.1), 2)
+#: (log10 CR / (1/s), HR) bins of the CR-HR-z fit: open end bins, 0.25 dex and 0.15 in HR
+#: over the selected clusters' 5-95 % ranges (the model at the input: log10 CR −2.1 … −0.6,
+#: HR 0.35 … 1.1).
+CR_EDGES = np.array([-np.inf, -2.0, -1.75, -1.5, -1.25, -1.0, -0.75, np.inf])
+HR_EDGES = np.array([-np.inf, 0.45, 0.6, 0.75, 0.9, 1.05, np.inf])
+CRHRZ_COLUMNS = ("crhrz_Om0,crhrz_Om0_err,crhrz_sigma8,crhrz_sigma8_err,crhrz_pull_Om0,"
+                 "crhrz_pull_sigma8")
+DEFAULT_COVARIATES = "core_radius,core_radius_sq,exposure,offaxis"
 
 # Both the grid and the mocks carry the XXL band images (0.5-1, 1-2, 2-10 keV; the 0.5-2 keV
 # detection images are unchanged by them), so the same campaigns also give the true and
 # measured count rates and hardness ratios of the CR-HR-z selection.
 MOCK_TOML = """# written by scripts/reproduce/cosmology_closure.py
-instrument = { preset = "epic", bands = "xxl" }
+instrument = {{ preset = "epic", bands = "xxl" }}
 survey = "xclass"
 population = "mass_function"
 detection = "xamin"
@@ -75,6 +87,11 @@ def selfunc_cmd() -> str:
     return str(exe) if exe.exists() else "selfunc"
 
 
+def _tag(a) -> str:
+    """File-name suffix of a fit with non-default covariates (outputs side by side)."""
+    return "" if a.covariates == DEFAULT_COVARIATES else "_" + a.covariates.replace(",", "+")
+
+
 def calibrate(out: Path, a) -> Path:
     grid = out / "grid"
     cfg = out / "configs" / "grid.toml"
@@ -84,10 +101,11 @@ def calibrate(out: Path, a) -> Path:
                                      'instrument = { preset = "epic", bands = "xxl" }', 1))
     run([selfunc_cmd(), "simulate", str(cfg), "--out", str(grid),
          "--pointings", str(a.grid_pointings), "--workers", str(a.workers)])
-    sel = grid / "closure_selection.h5"
+    # named by its covariates: a file fitted with another model is never picked up
+    sel = grid / f"closure_selection_{a.covariates.replace(',', '+')}.h5"
     if not sel.exists():
         run([selfunc_cmd(), "fit", str(grid), "--selection", a.selection, "--out", str(sel),
-             "--no-purity"])
+             "--no-purity", "--covariates", a.covariates])
     return sel
 
 
@@ -107,6 +125,43 @@ def observed_counts(folder: Path, rule: str) -> np.ndarray:
     sample = completeness_sample(read_catalogues(folder), Selection(rule))
     z = sample.values["redshift"][sample.outcome]
     return np.histogram(z, Z_EDGES)[0]
+
+
+def observed_crhrz(folder: Path, rule: str):
+    """(log10 CR, HR, z) counts of the selected true clusters (true CR = flux × ecf, true hr
+    and redshift), or None where the truth has no ``hr`` (made without the XXL bands)."""
+    from selfunc.observable_counts import observed_counts
+    from selfunc.rules import Selection
+    from selfunc.selection.catalogues import completeness_sample, read_catalogues
+
+    cat = read_catalogues(folder)
+    if "hr" not in cat.truth.colnames:
+        return None
+    # the dN/dz sample's columns too, so that both fits count the same clusters
+    sample = completeness_sample(cat, Selection(rule),
+                                 columns=("flux", "core_radius", "exposure", "offaxis", "ecf",
+                                          "hr", "redshift"))
+    v = {k: np.asarray(x)[sample.outcome] for k, x in sample.values.items()}
+    return observed_counts(v["flux"] * v["ecf"], v["hr"], v["redshift"], CR_EDGES, HR_EDGES,
+                           Z_EDGES)
+
+
+def crhrz_grid(folder: Path, sel_file: Path, area: float, om, s8, fiducial):
+    """μ(Ω_m, σ_8) on the (log10 CR, HR, z) cube for the fitted selection, the mock's
+    population, instrument, exposures and analysis radius."""
+    from selfunc.observable_counts import ObservableCounts
+
+    model = ObservableCounts.from_campaign(folder, selection_file=sel_file)
+    return model.count_grid(area, CR_EDGES, HR_EDGES, Z_EDGES, om, s8, fiducial=fiducial)
+
+
+def crhrz_row(n3, grid, om, s8, truth) -> tuple:
+    """(Ω_m, σ, σ_8, σ, pulls) of the CR-HR-z fit, and the GridFit."""
+    from selfunc.observable_counts import fit_grid as fit_crhrz
+
+    fit = fit_crhrz(n3, grid, om, s8)
+    (mo, so), (ms, ss) = fit.marginal("Om0"), fit.marginal("sigma8")
+    return (mo, so, ms, ss, (mo - truth.Om0) / so, (ms - truth.sigma8) / ss), fit
 
 
 def flux_limit_selection(sf, survey, exposures):
@@ -150,6 +205,8 @@ def main(argv=None) -> int:
     ap.add_argument("--grid-pointings", type=int, default=600)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--selection", default="C1")
+    ap.add_argument("--covariates", default=DEFAULT_COVARIATES,
+                    help="completeness covariates of the grid fit (selfunc fit --covariates)")
     a = ap.parse_args(argv)
     out = Path(a.out)
     t0 = time.perf_counter()
@@ -168,8 +225,8 @@ def main(argv=None) -> int:
     truth = pop.mass_function.cosmology
     om = np.round(np.linspace(0.16, 0.48, 33), 3)
     s8 = np.round(np.linspace(0.62, 1.00, 39), 3)
-    rows, fits = [], []
-    good = bad = None
+    rows, fits, crhrz = [], [], []
+    good = bad = cube = None
     for i in range(a.mocks):
         print(f"[2] mock {i}: {n_point} pointings, {area:.1f} deg²")
         folder = simulate_mock(out, i, n_point, a)
@@ -189,13 +246,26 @@ def main(argv=None) -> int:
         rows.append((i, int(n.sum()), mo, so, ms, ss, (mo - truth.Om0) / so,
                      (ms - truth.sigma8) / ss, bo, bso, bs, bss,
                      (bo - truth.Om0) / bso, (bs - truth.sigma8) / bss))
+        n3 = observed_crhrz(folder, a.selection)
+        if n3 is not None:
+            if cube is None:
+                cube = crhrz_grid(folder, sel_file, area, om, s8, truth)
+            crhrz.append(crhrz_row(n3, cube, om, s8, truth))
+        else:
+            crhrz.append(None)
 
     header = ("mock,n_selected,Om0,Om0_err,sigma8,sigma8_err,pull_Om0,pull_sigma8,"
               "naive_Om0,naive_Om0_err,naive_sigma8,naive_sigma8_err,naive_pull_Om0,"
               "naive_pull_sigma8")
+    with_crhrz = all(c is not None for c in crhrz) and bool(crhrz)
+    if with_crhrz:
+        header += "," + CRHRZ_COLUMNS
+        rows_out = [r + c[0] for r, c in zip(rows, crhrz)]
+    else:
+        rows_out = rows
     lines = [header] + [",".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r)
-                        for r in rows]
-    write_text(out / "closure.csv", "\n".join(lines) + "\n")
+                        for r in rows_out]
+    write_text(out / f"closure{_tag(a)}.csv", "\n".join(lines) + "\n")
     print(f"\ninput: Ωm = {truth.Om0}, σ8 = {truth.sigma8}; area {area:.1f} deg² per mock; "
           f"naive flux limit {f50:.3g} erg/s/cm² (0.5–2 keV, total)")
     print(" mock   N   Ωm (fitted SF)   σ8 (fitted SF)   pulls        | Ωm (flux limit)  σ8 (flux limit)  pulls")
@@ -207,12 +277,21 @@ def main(argv=None) -> int:
     within = np.sum(np.all(np.abs(pulls) < 1, axis=1))
     print(f"within 1σ in both: {within} of {len(rows)}; mean pull Ωm {pulls[:, 0].mean():+.2f}, "
           f"σ8 {pulls[:, 1].mean():+.2f}")
-    _plot(out / "closure.png", fits, truth)
-    print(f"wrote {out / 'closure.csv'}, {out / 'closure.png'} in {time.perf_counter() - t0:.0f} s")
+    if with_crhrz:
+        print(" mock   CR-HR-z (fitted SF): Ωm   σ8   pulls")
+        for r, (c, _) in zip(rows, crhrz):
+            print(f" {r[0]:3d}  {c[0]:.3f} ± {c[1]:.3f}  {c[2]:.3f} ± {c[3]:.3f}  "
+                  f"{c[4]:+.2f} {c[5]:+.2f}")
+        cp = np.array([[c[0][4], c[0][5]] for c in crhrz])
+        print(f"CR-HR-z within 1σ in both: {np.sum(np.all(np.abs(cp) < 1, axis=1))} of "
+              f"{len(cp)}; mean pull Ωm {cp[:, 0].mean():+.2f}, σ8 {cp[:, 1].mean():+.2f}")
+    _plot(out / f"closure{_tag(a)}.png", fits, truth,
+          [c[1] for c in crhrz] if with_crhrz else None)
+    print(f"wrote {out}/closure{_tag(a)}.csv, .png in {time.perf_counter() - t0:.0f} s")
     return 0
 
 
-def _plot(path, fits, truth):
+def _plot(path, fits, truth, crhrz_fits=None):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -222,8 +301,13 @@ def _plot(path, fits, truth):
         for fit, colour in ((fg, "C0"), (fb, "C3")):
             d = 2 * (fit.loglike.max() - fit.loglike)
             ax.contour(fit.om, fit.s8, d.T, levels=[2.30], colors=colour, linewidths=1)
+    for fit in crhrz_fits or ():
+        d = 2 * (fit.loglike.max() - fit.loglike)
+        ax.contour(fit.om, fit.s8, d.T, levels=[2.30], colors="C2", linewidths=1)
     ax.plot([], [], "C0", label="fitted selection function (68 %)")
     ax.plot([], [], "C3", label="naive flux limit (68 %)")
+    if crhrz_fits:
+        ax.plot([], [], "C2", label="CR-HR-z, fitted selection function (68 %)")
     ax.plot(truth.Om0, truth.sigma8, "k*", ms=12, label="input")
     ax.set(xlabel=r"$\Omega_{\rm m}$", ylabel=r"$\sigma_8$",
            title="cosmology closure: one 68 % contour per mock survey")

@@ -72,6 +72,8 @@ def main(argv=None) -> int:
         sfc = SelectionFunction.load(args.sf)
     else:
         covs = [c for c in ("core_radius", "exposure", "offaxis") if np.ptp(comp.values[c]) > 0]
+        if "core_radius" in covs:   # the parabola in log r_c of selfunc fit's default
+            covs.insert(1, "core_radius_sq")
         sfc = _fit(completeness_model(covs), comp, args.seed)
     ok = _report("completeness", sfc, comp, [
         {"flux": 10}, {"core_radius": 8}, {"offaxis": 6}, {"exposure": 2},

@@ -126,3 +126,11 @@ def test_grid_mode_cluster_without_mass_uses_scaling_relations():
     t["luminosity"][0] = np.nan
     with pytest.raises(ValueError, match="neither mass nor luminosity"):
         optical.scene(SP, t, CFG, np.random.default_rng(0))
+
+
+def test_truth_read_back_from_hdf5_with_byte_kinds_gives_the_same_scene(field):
+    """A merged truth.h5 stores ``kind`` as bytes: the scene must not lose its clusters."""
+    t = TRUTH.copy()
+    t["kind"] = np.char.encode(np.asarray(t["kind"]).astype(str), "ascii")
+    again = optical.observe(SP, t, CFG, rng_for(SP.seed, SP.id, "optical"))
+    assert np.array_equal(field.image, again.image)

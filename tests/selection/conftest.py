@@ -48,11 +48,13 @@ def draw_clusters(n: int, rng: np.random.Generator, exposures=(1e4, 2e4)) -> dic
 
 def write_campaign(directory: Path, *, n_pointings: int = 60, clusters_per_pointing: int = 40,
                    agn_per_pointing: int = 30, seed: int = 7, with_p_cluster: bool = True,
-                   drop: dict | None = None) -> Path:
-    """Write a synthetic campaign folder; ``drop`` = {table: [columns]} omits columns."""
+                   drop: dict | None = None, covariates=("core_radius", "exposure", "offaxis"),
+                   c1: dict | None = None) -> Path:
+    """Write a synthetic campaign folder; ``drop`` = {table: [columns]} omits columns;
+    ``covariates`` and ``c1`` (default TRUE_C1): the generating C1 model."""
     rng = np.random.default_rng(seed)
-    model = completeness_model()
-    th1 = theta_of(model, TRUE_C1)
+    model = completeness_model(covariates)
+    th1 = theta_of(model, TRUE_C1 if c1 is None else c1)
     th12 = th1.copy()
     th12[0] += C2_SHIFT
     thd = th1.copy()

@@ -122,3 +122,25 @@ def test_constant_covariates_are_dropped_with_a_note(make_campaign, tmp_path, mo
         capsys.readouterr().out
     sf = SelectionFunction.load(tmp_path / "s.h5")
     assert "exposure" not in sf.variables and "mu_exposure" not in sf.parameter_names
+
+
+def test_a_model_that_misses_the_shape_is_flagged(make_campaign, tmp_path, monkeypatch,
+                                                  capsys):
+    """Completeness drawn with a threshold parabolic in log r_c (as C1's is): the linear
+    model is rejected by the binned check with a warning; the default covariates fit it."""
+    from .conftest import TRUE_C1
+    true = TRUE_C1 | {"mu_core_radius_sq": 1.4, "lnw_core_radius_sq": 0.0}
+    d = make_campaign(n_pointings=60, clusters_per_pointing=40, agn_per_pointing=3,
+                      covariates=("core_radius", "core_radius_sq", "exposure", "offaxis"),
+                      c1=true)
+    rc = run_main(["fit", str(d), "--out", str(tmp_path / "lin.h5"), "--no-purity",
+                   "--covariates", "core_radius,exposure,offaxis"], monkeypatch)
+    cap = capsys.readouterr()
+    assert rc == 0 and "does not describe the binned fractions over flux × core_radius" in cap.err
+    rc = run_main(["fit", str(d), "--out", str(tmp_path / "sq.h5"), "--no-purity"], monkeypatch)
+    cap = capsys.readouterr()
+    assert rc == 0 and "does not describe" not in cap.err
+    sf = SelectionFunction.load(tmp_path / "sq.h5")
+    lo, hi = np.quantile(sf.samples[:, sf.parameter_names.index("mu_core_radius_sq")],
+                         [0.001, 0.999])
+    assert lo < 1.4 < hi

@@ -136,3 +136,41 @@ def test_serialisation_round_trip():
         completeness_model(priors={"mu_redshift": Prior("normal", 0, 1)})
     with pytest.raises(SelfuncError, match="unknown covariate"):
         completeness_model(("core_radius", "colour"))
+
+
+def test_parabolic_threshold_in_log_core_radius():
+    """``core_radius_sq`` adds log10²(r_c/20″) to the threshold: the formula by hand, and a
+    grid/inverse over the column still uses its monotonic log10 form."""
+    m = completeness_model(("core_radius", "core_radius_sq", "exposure"), ("core_radius",))
+    assert m.parameter_names == ("mu0", "mu_core_radius", "mu_core_radius_sq", "mu_exposure",
+                                 "lnw0", "lnw_core_radius", "amax")
+    assert [c.transform for c in m.variables] == ["log10", "log10", "log10"]
+    assert m.columns == ("flux", "core_radius", "exposure")
+    th = np.array([0.1, -0.2, 0.8, -0.5, math.log(0.15), 0.2, 0.9])
+    flux, rc, t = 3e-14, 7.0, 2e4
+    z = math.log10(rc / 20)
+    mu = 0.1 - 0.2 * z + 0.8 * z * z - 0.5 * math.log10(t / 1e4)
+    sig = 0.15 * math.exp(0.2 * z)
+    expected = 0.9 * ndtr((math.log10(flux / 1e-14) - mu) / sig)
+    got = m.probability(th, {"flux": flux, "core_radius": rc, "exposure": t})
+    assert got == pytest.approx(expected, rel=1e-12)
+    # the threshold rises on both sides of its minimum (r_c = 20″ · 10^(0.2 / 1.6)); with a
+    # constant width the probability peaks there
+    rcs = np.geomspace(5, 120, 41)
+    flat = th.copy()
+    flat[5] = 0.0
+    p = m.probability(flat, {"flux": flux, "core_radius": rcs, "exposure": t})
+    k = int(np.argmax(p))
+    assert 0 < k < len(rcs) - 1 and rcs[k] == pytest.approx(20 * 10 ** (0.2 / 1.6), rel=0.05)
+    again = TransitionModel.from_dict(m.to_dict())
+    assert again == m and again.parameter_names == m.parameter_names
+    with pytest.raises(ValueError, match="no inverse"):
+        m.threshold[1].inverse(0.5)
+    with pytest.raises(ValueError, match="repeat"):
+        TransitionModel("completeness", m.driver, (m.threshold[0], m.threshold[0]))
+
+
+def test_models_written_before_covariate_names_still_load():
+    d = completeness_model().to_dict()
+    assert all("name" not in c for c in d["threshold"])
+    assert TransitionModel.from_dict(d) == completeness_model()

@@ -16,9 +16,9 @@ def register(sub) -> None:
                         "'(C1 or C2) and p_cluster > 0.5' (default: C1)")
     p.add_argument("--out", required=True, help="output HDF5 file (groups completeness, purity)")
     p.add_argument("--plots", metavar="DIR", default=None, help="write diagnostic PNGs here")
-    p.add_argument("--covariates", default="core_radius,exposure,offaxis",
+    p.add_argument("--covariates", default="core_radius,core_radius_sq,exposure,offaxis",
                    help="comma-separated covariates of the completeness threshold and width "
-                        "(default: core_radius,exposure,offaxis)")
+                        "(default: core_radius,core_radius_sq,exposure,offaxis)")
     p.add_argument("--link", choices=("erf", "logistic"), default="erf",
                    help="transition shape (default: erf)")
     p.add_argument("--seed", type=seed, default=1, help="random seed of the sampler (default 1)")

@@ -105,7 +105,7 @@ def cluster_masses(truth: Table, cosmo, relations) -> np.ndarray:
     """M500 (M☉) of the ``cluster`` rows: the ``mass`` column, or — where it is NaN — the
     mass of the mean L–M relation at the row's ``luminosity`` (as the sky stage does in grid
     mode)."""
-    cl = np.asarray(truth["kind"]) == "cluster"
+    cl = np.asarray(truth["kind"]).astype(str) == "cluster"   # merged truth.h5 holds bytes
     mass = np.asarray(truth["mass"], float)[cl]
     z = np.asarray(truth["redshift"], float)[cl]
     bad = ~np.isfinite(mass)

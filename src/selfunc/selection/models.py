@@ -15,7 +15,10 @@ logistic function (``link="logistic"``). :math:`\\mu` and :math:`\\sigma` are in
 driving variable and the :math:`z_j` are transformed covariates (:class:`Covariate`):
 ``log10`` → :math:`\\log_{10}(c / c_0)`, ``linear`` → :math:`c - c_0`,
 ``square`` → :math:`(c / c_0)^2` (zero on axis; vignetting raises the flux threshold roughly
-as :math:`\\theta^2` near the axis). :math:`a_{\\max} < 1` allows for sources lost whatever
+as :math:`\\theta^2` near the axis), ``log10_sq`` → :math:`\\log_{10}^2(c / c_0)` (with the
+``log10`` term of the same column, a threshold that is a parabola in log c: the C1 threshold
+rises both for compact clusters, which look point-like, and for large ones, whose surface
+brightness is low). :math:`a_{\\max} < 1` allows for sources lost whatever
 their flux (masks, chip gaps, blends); :math:`a_{\\min} > 0` is a purity floor.
 
 For completeness the driver is the true flux and the covariates the true core radius,
@@ -44,7 +47,7 @@ __all__ = [
     "completeness_model", "purity_model", "COVARIATES",
 ]
 
-_TRANSFORMS = ("log10", "linear", "square")
+_TRANSFORMS = ("log10", "linear", "square", "log10_sq")
 _LINKS = ("erf", "logistic")
 
 
@@ -109,22 +112,34 @@ class Covariate:
     unit : str
         Canonical unit (astropy string, ``""`` for dimensionless); quantities are converted
         to it, plain numbers are taken to be in it.
-    transform : {'log10', 'linear', 'square'}
-        ``log10(c/pivot)``, ``c - pivot`` or ``(c/pivot)**2``.
+    transform : {'log10', 'linear', 'square', 'log10_sq'}
+        ``log10(c/pivot)``, ``c - pivot``, ``(c/pivot)**2`` or ``log10(c/pivot)**2``.
     pivot : float
         Reference value, in ``unit``.
+    name : str, optional
+        The covariate's name in parameter names (``mu_<name>``); default ``column``. Two
+        covariates of one column (``log10`` and ``log10_sq``) need different names.
     """
 
     column: str
     unit: str
     transform: str
     pivot: float
+    name: str = ""
 
     def __post_init__(self):
         if self.transform not in _TRANSFORMS:
             raise ValueError(f"transform must be one of {_TRANSFORMS}, got {self.transform!r}")
-        if self.transform in ("log10", "square") and not self.pivot > 0:
+        if self.transform in ("log10", "square", "log10_sq") and not self.pivot > 0:
             raise ValueError(f"{self.column}: pivot must be > 0 for transform {self.transform}")
+        if not self.name:
+            object.__setattr__(self, "name", self.column)
+
+    @property
+    def monotonic(self) -> bool:
+        """Whether the feature is a monotonic function of the column (grids and
+        inverses need one)."""
+        return self.transform != "log10_sq"
 
     def values(self, x) -> np.ndarray:
         """``x`` as a float array in :attr:`unit` (quantities converted, numbers as given).
@@ -150,6 +165,8 @@ class Covariate:
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.transform == "log10":
                 return np.log10(x / self.pivot)
+            if self.transform == "log10_sq":
+                return np.log10(x / self.pivot) ** 2
             if self.transform == "linear":
                 return x - self.pivot
             return (x / self.pivot) ** 2
@@ -157,6 +174,8 @@ class Covariate:
     def inverse(self, z) -> np.ndarray:
         """Column value of a feature value (``square`` returns the non-negative root)."""
         z = np.asarray(z, dtype=float)
+        if not self.monotonic:
+            raise ValueError(f"{self.name}: transform {self.transform} has no inverse")
         if self.transform == "log10":
             return self.pivot * 10.0 ** z
         if self.transform == "linear":
@@ -168,18 +187,23 @@ class Covariate:
         return np.isfinite(self.feature(x))
 
     def to_dict(self) -> dict:
-        return {"column": self.column, "unit": self.unit, "transform": self.transform,
-                "pivot": float(self.pivot)}
+        d = {"column": self.column, "unit": self.unit, "transform": self.transform,
+             "pivot": float(self.pivot)}
+        if self.name != self.column:
+            d["name"] = self.name
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping) -> "Covariate":
-        return cls(str(d["column"]), str(d["unit"]), str(d["transform"]), float(d["pivot"]))
+        return cls(str(d["column"]), str(d["unit"]), str(d["transform"]), float(d["pivot"]),
+                   str(d.get("name", "")))
 
 
 #: Covariates of the catalogue contract with sensible transforms and pivots.
 COVARIATES: dict[str, Covariate] = {
     "flux": Covariate("flux", "erg / (s cm2)", "log10", 1e-14),
     "core_radius": Covariate("core_radius", "arcsec", "log10", 20.0),
+    "core_radius_sq": Covariate("core_radius", "arcsec", "log10_sq", 20.0, "core_radius_sq"),
     "exposure": Covariate("exposure", "s", "log10", 1e4),
     "offaxis": Covariate("offaxis", "arcmin", "square", 10.0),
     "redshift": Covariate("redshift", "", "linear", 0.5),
@@ -193,6 +217,7 @@ def _feature_text(c: Covariate) -> str:
     """The transformed covariate z of ``c`` as a formula with its pivot and unit."""
     unit = f" {c.unit}" if c.unit else ""
     return {"log10": f"log10({c.column} / {c.pivot:g}{unit})",
+            "log10_sq": f"log10²({c.column} / {c.pivot:g}{unit})",
             "linear": f"({c.column} − {c.pivot:g}{unit})",
             "square": f"({c.column} / {c.pivot:g}{unit})²"}[c.transform]
 
@@ -234,9 +259,10 @@ class TransitionModel:
         object.__setattr__(self, "threshold", tuple(self.threshold))
         object.__setattr__(self, "width", tuple(self.width))
         for group in (self.threshold, self.width):
-            cols = [c.column for c in group]
-            if len(set(cols)) != len(cols) or self.driver.column in cols:
-                raise ValueError(f"covariates repeat or include the driver: {cols}")
+            names = [c.name for c in group]
+            if (len(set(names)) != len(names) or self.driver.column in names
+                    or self.driver.column in [c.column for c in group]):
+                raise ValueError(f"covariates repeat or include the driver: {names}")
         given = dict(self.priors.items() if isinstance(self.priors, Mapping) else self.priors)
         unknown = set(given) - set(self.parameter_names)
         if unknown:
@@ -250,7 +276,7 @@ class TransitionModel:
         """What parameter ``name`` means, in words and units (the corner plots' legend)."""
         d = self.driver
         unit = f" {d.unit}" if d.unit else ""
-        z = {c.column: _feature_text(c) for c in (*self.threshold, *self.width)}
+        z = {c.name: _feature_text(c) for c in (*self.threshold, *self.width)}
         if name == "mu0":
             return f"mu0: 50 % point, log10({d.column} / {d.pivot:g}{unit}) [dex], at the pivots"
         if name == "lnw0":
@@ -267,8 +293,8 @@ class TransitionModel:
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
-        names = ["mu0"] + [f"mu_{c.column}" for c in self.threshold]
-        names += ["lnw0"] + [f"lnw_{c.column}" for c in self.width]
+        names = ["mu0"] + [f"mu_{c.name}" for c in self.threshold]
+        names += ["lnw0"] + [f"lnw_{c.name}" for c in self.width]
         if self.ceiling:
             names.append("amax")
         if self.floor:
@@ -301,11 +327,13 @@ class TransitionModel:
 
     @property
     def variables(self) -> tuple[Covariate, ...]:
-        """Distinct covariates the model reads, driver first."""
+        """Distinct columns the model reads, driver first, each as a monotonic covariate
+        (a column entering only through ``log10_sq`` is given its ``log10`` form), so that
+        grids over them and their inverses are defined."""
         out = [self.driver]
-        for c in self.threshold + self.width:
+        for c in sorted(self.threshold + self.width, key=lambda c: not c.monotonic):
             if c.column not in [o.column for o in out]:
-                out.append(c)
+                out.append(c if c.monotonic else Covariate(c.column, c.unit, "log10", c.pivot))
         return tuple(out)
 
     @property
@@ -358,11 +386,12 @@ class TransitionModel:
             raise SelfuncError(
                 f"the {self.kind} model needs {', '.join(missing)} "
                 f"(it reads {', '.join(self.columns)})")
-        feats = {c.column: c.feature(values[c.column]) for c in self.variables}
+        used = {c.name: c for c in (self.driver, *self.threshold, *self.width)}
+        feats = {n: c.feature(values[c.column]) for n, c in used.items()}
         arrays = np.broadcast_arrays(*feats.values())
         feats = dict(zip(feats, arrays))
-        return (feats[self.driver.column], [feats[c.column] for c in self.threshold],
-                [feats[c.column] for c in self.width])
+        return (feats[self.driver.name], [feats[c.name] for c in self.threshold],
+                [feats[c.name] for c in self.width])
 
     def probability(self, theta, values: Mapping) -> np.ndarray:
         """:math:`P` for parameters ``theta`` at ``values``.
