@@ -280,16 +280,31 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
                      for j in ext)
         if c.row["det_ml"] < (FRAGMENT_DET_ML if inside and k not in ext else cfg.keep_det_ml):
             drop(c)
-    reach = cfg.extended_radius / pix
+    near = cfg.extended_radius / pix
     for k in order:
         c = cands[k]
-        near_dropped = any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped)
+        near_dropped = any(np.hypot(c.x - x, c.y - y) < near for x, y in dropped)
         if (c.row is not None and c.row["ext_ml"] >= cfg.secondary_ext_ml
                 and (k in absorbed or near_dropped)):
             _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
-    if JOINT_POINTS:
+    if JOINT_POINTS or FREE_BACKGROUND:
         for k in ext:
             if cands[k].row is not None:
+                _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_max)
+        # The final fit can widen a cluster's extent (with the sky level free its wings are
+        # no longer cut by a fixed level): fragments below FRAGMENT_DET_ML that now fall
+        # inside it are given back to it, and it is fitted once more.
+        for k in ext:
+            c = cands[k]
+            if c.row is None:
+                continue
+            r = reach(k)
+            frag = [j for j, cj in enumerate(cands) if j not in ext and cj.row is not None
+                    and cj.row["det_ml"] < FRAGMENT_DET_ML
+                    and np.hypot(cj.x - c.x, cj.y - c.y) < r]
+            if frag:
+                for j in frag:
+                    drop(cands[j])
                 _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_max)
     return cands
 
