@@ -61,3 +61,33 @@ def test_bright_cluster_parameters_are_unbiased():
         assert row["counts_ext"] / row["e_ref"] == pytest.approx(
             flux * ECF_TOTAL["cluster"], abs=3 * row["counts_ext_err"] / row["e_ref"])
         assert row["ext_ml"] > 100
+
+
+@pytest.mark.slow
+def test_final_fit_with_a_free_sky_level_keeps_isolated_pulls_at_one():
+    """Through characterise with its final fit (sky level free, characterise.FREE_BACKGROUND):
+    isolated clusters still give pulls of mean 0 and σ 1 — the wider errors are matched by
+    the wider scatter of a fit that no longer knows the level."""
+    from selfunc.config.models import DetectionConfig
+    from selfunc.detect import characterise as ch
+
+    assert ch.FREE_BACKGROUND
+    rng = np.random.default_rng(6)
+    rate_pull, rc_pull = [], []
+    for k in range(150):
+        xi, eta = random_position(rng)
+        counts, rc = rng.uniform(200, 600), rng.uniform(10, 40)
+        flux = counts / (ECF_TOTAL["cluster"] * 1e4 * 0.9)
+        obs, images, psf = inject([dict(kind="cluster", spectrum="cluster", xi=xi, eta=eta,
+                                        flux=flux, core_radius=rc, beta=2 / 3)], 1000 + k)
+        x, y = obs.truth["x"][0], obs.truth["y"][0]
+        dx, dy = rng.normal(0, 1, 2)
+        cand = ch.Candidate(x=x + dx, y=y + dy, flux=counts, size=rc / 2.5, angle=0.0)
+        row = ch.characterise(images, [cand], psf, DetectionConfig(characterise_det_ml=0.0))[0].row
+        assert row is not None and row["ext_ml"] > 0
+        rate_true = flux * ECF_TOTAL["cluster"]
+        rate_pull.append((row["counts_ext"] - rate_true * row["e_ref"]) / row["counts_ext_err"])
+        rc_pull.append((row["ext"] - rc) / row["ext_err"])
+    for pulls in (np.array(rate_pull), np.array(rc_pull)):
+        assert abs(pulls.mean()) < 0.2, pulls.mean()
+        assert 0.8 < pulls.std() < 1.2, pulls.std()

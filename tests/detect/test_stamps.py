@@ -140,3 +140,71 @@ def test_joint_fit_of_a_cluster_and_a_point_reaches_scipys_optimum():
     alone = lk.fit_extended(fixed, 20.0, 20.0, 400.0, 3.0, 40.0)
     assert abs(alone["a"] - f["a"]) < 0.01 * f["a"]
     assert f.error("a") > 1.01 * alone.error("a")
+
+
+def test_free_background_fit_reaches_scipys_optimum_and_finds_a_raised_sky():
+    """A cluster on a sky 25 % brighter than the map: with the level free the compiled fit
+    reaches scipy's optimum of the same Cash statistic, recovers the level and the cluster
+    within errors; held at the map, the cluster takes the excess (biased rate, wider r_c)."""
+    from scipy import optimize
+
+    psf = Mge([0.3, 0.5, 0.2], [0.9, 2.0, 6.0])
+    beta = Mge([0.3, 0.4, 0.3], [0.5, 1.2, 3.0])
+    shape = (61, 61)
+    sky = np.full(shape, 0.4)
+    st0 = lk.Stamp(np.zeros(shape), sky, np.full(shape, 1e4), psf, beta, 0, 0)
+    img = 600 * st0.extended_profile(30.2, 29.7, 5.0)
+    counts = np.random.default_rng(21).poisson(img + 1.25 * sky).astype(float)
+    st = lk.Stamp(counts, sky, np.full(shape, 1e4), psf, beta, 0, 0, bmap=sky)
+
+    def cstat(p):
+        if p[2] <= 0 or p[3] <= 0.05 or p[4] <= -0.9:
+            return np.inf
+        return lk.cash(p[2] * st.extended_profile(p[0], p[1], p[3]) + (1 + p[4]) * sky, counts)
+
+    f = lk.fit_extended_points(st, (30.0, 30.0, 500.0, 4.0), [], 40.0, free_background=True)
+    ref = optimize.minimize(cstat, np.array([30.2, 29.7, 600.0, 5.0, 0.25]),
+                            method="Nelder-Mead",
+                            options=dict(xatol=1e-7, fatol=1e-9, maxiter=40_000, maxfev=40_000))
+    assert f.success and f.names[-1] == "bkg_scale"
+    assert f.cstat <= ref.fun + 2e-3
+    assert np.allclose(f.params, ref.x, rtol=3e-3, atol=3e-3)
+    assert abs(f["bkg_scale"] - 0.25) < 3 * f.error("bkg_scale")
+    assert abs(f["a"] - 600) < 3 * f.error("a") and abs(f["rc"] - 5.0) < 3 * f.error("rc")
+    held = lk.fit_extended_points(st, (30.0, 30.0, 500.0, 4.0), [], 40.0)
+    assert held["a"] > 600 + 3 * held.error("a")          # the excess sky went to the cluster
+    # the level and r_c trade off: with the true level given, r_c is better known
+    known = lk.fit_extended_points(lk.Stamp(counts, 1.25 * sky, np.full(shape, 1e4), psf, beta,
+                                            0, 0), (30.0, 30.0, 500.0, 4.0), [], 40.0)
+    assert f.error("rc") > 1.1 * known.error("rc") and f.error("a") > 1.1 * known.error("a")
+
+
+def test_free_background_errors_match_the_profile_likelihood():
+    """The Fisher error of the rate with the level free equals the ΔC = 1 half-width of the
+    profile likelihood (level and the other parameters re-fitted at each fixed rate)."""
+    from scipy import optimize
+
+    psf = Mge([0.3, 0.5, 0.2], [0.9, 2.0, 6.0])
+    beta = Mge([0.3, 0.4, 0.3], [0.5, 1.2, 3.0])
+    shape = (51, 51)
+    sky = np.full(shape, 0.3)
+    st0 = lk.Stamp(np.zeros(shape), sky, np.full(shape, 1e4), psf, beta, 0, 0)
+    counts = np.random.default_rng(4).poisson(800 * st0.extended_profile(25.0, 25.3, 4.0)
+                                              + sky).astype(float)
+    st = lk.Stamp(counts, sky, np.full(shape, 1e4), psf, beta, 0, 0, bmap=sky)
+    f = lk.fit_extended_points(st, (25.0, 25.0, 600.0, 3.0), [], 40.0, free_background=True)
+
+    def profile(a):
+        def c(q):
+            x, y, rc, s = q
+            if rc <= 0.05 or s <= -0.9:
+                return np.inf
+            return lk.cash(a * st.extended_profile(x, y, rc) + (1 + s) * sky, counts)
+        q0 = np.array([f["x"], f["y"], f["rc"], f["bkg_scale"]])
+        return optimize.minimize(c, q0, method="Nelder-Mead",
+                                 options=dict(xatol=1e-7, fatol=1e-9, maxiter=20_000)).fun
+
+    c0 = profile(f["a"])
+    hi = optimize.brentq(lambda a: profile(a) - c0 - 1.0, f["a"], f["a"] + 5 * f.error("a"))
+    lo = optimize.brentq(lambda a: profile(a) - c0 - 1.0, f["a"] - 5 * f.error("a"), f["a"])
+    assert f.error("a") == pytest.approx(0.5 * (hi - lo), rel=0.05)

@@ -176,9 +176,10 @@ def _extent_radius(images, c, psf, beta):
 def _stamp(images, cand, half, neighbours, psf_mge, beta):
     counts, xa, ya = _cut(images.counts, cand.x, cand.y, half)
     shape = counts.shape
-    bkg = images.background[ya:ya + shape[0], xa:xa + shape[1]] + neighbours.others(cand, xa, ya, shape)
+    sky = images.background[ya:ya + shape[0], xa:xa + shape[1]]
+    bkg = sky + neighbours.others(cand, xa, ya, shape)
     expo = images.exposure[ya:ya + shape[0], xa:xa + shape[1]]
-    return lk.Stamp(counts.astype(float), bkg, expo, psf_mge, beta, xa, ya)
+    return lk.Stamp(counts.astype(float), bkg, expo, psf_mge, beta, xa, ya, bmap=sky)
 
 
 def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionConfig):
@@ -279,16 +280,31 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
                      for j in ext)
         if c.row["det_ml"] < (FRAGMENT_DET_ML if inside and k not in ext else cfg.keep_det_ml):
             drop(c)
-    reach = cfg.extended_radius / pix
+    near = cfg.extended_radius / pix
     for k in order:
         c = cands[k]
-        near_dropped = any(np.hypot(c.x - x, c.y - y) < reach for x, y in dropped)
+        near_dropped = any(np.hypot(c.x - x, c.y - y) < near for x, y in dropped)
         if (c.row is not None and c.row["ext_ml"] >= cfg.secondary_ext_ml
                 and (k in absorbed or near_dropped)):
             _full_fits(images, c, c.row, psf, cfg, neighbours, beta, half_pt, rc_max)
-    if JOINT_POINTS:
+    if JOINT_POINTS or FREE_BACKGROUND:
         for k in ext:
             if cands[k].row is not None:
+                _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_max)
+        # The final fit can widen a cluster's extent (with the sky level free its wings are
+        # no longer cut by a fixed level): fragments below FRAGMENT_DET_ML that now fall
+        # inside it are given back to it, and it is fitted once more.
+        for k in ext:
+            c = cands[k]
+            if c.row is None:
+                continue
+            r = reach(k)
+            frag = [j for j, cj in enumerate(cands) if j not in ext and cj.row is not None
+                    and cj.row["det_ml"] < FRAGMENT_DET_ML
+                    and np.hypot(cj.x - c.x, cj.y - c.y) < r]
+            if frag:
+                for j in frag:
+                    drop(cands[j])
                 _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_max)
     return cands
 
@@ -296,6 +312,11 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
 #: At most this many point sources (the brightest on the stamp) are fitted together with
 #: an extended source; 0 switches the joint fit off.
 JOINT_POINTS = 6
+
+#: The final fit of each extended source also fits the local sky level (a relative change
+#: of the background map on its stamp): undetected groups and AGN make the level near a
+#: cluster uncertain, and a fixed level leaves that out of the core radius and rate errors.
+FREE_BACKGROUND = True
 
 
 def _ext_half(c, cfg, pix, half_pt, rc_max):
@@ -319,7 +340,7 @@ def _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_ma
     pts = [j for j, cj in enumerate(cands) if j != k and j not in ext and cj.row is not None
            and cj.model is not None and cj.row["det_ml"] >= cfg.keep_det_ml
            and abs(cj.x - c.x) < half - 1 and abs(cj.y - c.y) < half - 1]
-    if not pts:
+    if not pts and not FREE_BACKGROUND:
         return
     pts = sorted(pts, key=lambda j: -cands[j].row["counts_point"])[:JOINT_POINTS]
     saved = [(j, cands[j].model, cands[j].origin) for j in pts]
@@ -334,7 +355,7 @@ def _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_ma
     f = lk.fit_extended_points(
         st, (c.x - st.x0, c.y - st.y0, c.row["counts_ext"], max(c.row["ext"] / pix, 0.5)),
         [(x, y, cands[j].row["counts_point"]) for (x, y), j in zip(inside, pts)], rc_max,
-        reach=0.5 * half_pt)
+        reach=0.5 * half_pt, free_background=FREE_BACKGROUND)
     if not (f.success and np.all(np.isfinite(f.errors))):
         for j, model, origin in saved:
             neighbours.set(cands[j], model, origin)

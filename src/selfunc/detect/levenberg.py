@@ -20,6 +20,10 @@ reference exposure):
 * POINT_EXTENDED  (x, y, a_pt, a_ext, r_c)
 * EXTENDED_POINTS (x, y, a, r_c, x₁, y₁, a₁, …, x_P, y_P, a_P): an extended source fitted
   together with the P point sources that overlap it
+
+Any model may take one more, last parameter s, the relative change of the local sky
+background: m = source + background + s · bmap (``bmap`` the background map on the stamp,
+without the neighbours' models; a 1-element ``bmap`` means no such parameter).
 """
 
 from __future__ import annotations
@@ -113,13 +117,17 @@ def _model(kind, p, erel, pw, ps, ew, eps, ebeta, ny, nx):  # pragma: no cover -
 
 
 @numba.njit(cache=True)
-def _evaluate(kind, p, counts, bkg, erel, idx, pw, ps, ew, eps, ebeta):  # pragma: no cover
+def _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta):  # pragma: no cover
     """C, m and ∂m on the stamp's exposed pixels ``idx`` (flat indices)."""
     ny, nx = counts.shape
-    src, grads = _model(kind, p, erel, pw, ps, ew, eps, ebeta, ny, nx)
+    free = bmap.size > 1
+    nsrc = p.size - 1 if free else p.size
+    src, grads = _model(kind, p[:nsrc], erel, pw, ps, ew, eps, ebeta, ny, nx)
     fs = src.ravel()
-    fg = grads.reshape(p.size, ny * nx)
+    fg = grads.reshape(nsrc, ny * nx)
     fb = bkg.ravel()
+    fm = bmap.ravel()
+    s = p[nsrc] if free else 0.0
     fn = counts.ravel()
     m = np.empty(idx.size)
     gm = np.empty((p.size, idx.size))
@@ -127,11 +135,14 @@ def _evaluate(kind, p, counts, bkg, erel, idx, pw, ps, ew, eps, ebeta):  # pragm
     for q in range(idx.size):
         i = idx[q]
         v = fb[i] + fs[i]
+        if free:
+            v += s * fm[i]
+            gm[nsrc, q] = fm[i]
         if v < _TINY:
             v = _TINY
         m[q] = v
         c += v - fn[i] * math.log(v)
-        for a in range(p.size):
+        for a in range(nsrc):
             gm[a, q] = fg[a, i]
     return 2.0 * c, src, m, gm
 
@@ -158,12 +169,12 @@ def _scoring(n, m, gm):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def fit(kind, p0, lo, hi, counts, bkg, erel, idx, pw, ps, ew, eps, ebeta,
+def fit(kind, p0, lo, hi, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta,
         max_iter, max_eval, tol):  # pragma: no cover - compiled
     """Returns (p, C, converged, source image, Fisher matrix) at the optimum."""
     n = counts.ravel()[idx]
     p = np.minimum(np.maximum(p0.copy(), lo), hi)
-    c, src, m, gm = _evaluate(kind, p, counts, bkg, erel, idx, pw, ps, ew, eps, ebeta)
+    c, src, m, gm = _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta)
     lam = 1e-3
     converged = False  # stays so when max_iter runs out
     n_eval = 1
@@ -183,8 +194,8 @@ def fit(kind, p0, lo, hi, counts, bkg, erel, idx, pw, ps, ew, eps, ebeta,
                 lam *= 10.0
                 continue
             trial = np.minimum(np.maximum(p + step, lo), hi)
-            c_new, src_new, m_new, gm_new = _evaluate(kind, trial, counts, bkg, erel, idx,
-                                                      pw, ps, ew, eps, ebeta)
+            c_new, src_new, m_new, gm_new = _evaluate(kind, trial, counts, bkg, bmap, erel,
+                                                      idx, pw, ps, ew, eps, ebeta)
             n_eval += 1
             if c_new <= c:
                 improved = True

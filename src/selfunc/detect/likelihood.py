@@ -73,6 +73,9 @@ class Stamp:
     beta: Mge
     x0: int  # image pixel of stamp [0, 0]
     y0: int
+    #: the sky background map on the stamp (``background`` is it plus the neighbours'
+    #: models): what a free background level scales; None → ``background``
+    bmap: np.ndarray | None = None
 
     def __post_init__(self):
         self.psf = _on_stamp(self.psf, self.counts.size)
@@ -83,6 +86,8 @@ class Stamp:
         self.erel = np.where(self.mask, self.exposure / self.e_ref, 0.0)
         self.counts = np.ascontiguousarray(self.counts, dtype=float)
         self.background = np.ascontiguousarray(self.background, dtype=float)
+        self.bmap = (self.background if self.bmap is None
+                     else np.ascontiguousarray(self.bmap, dtype=float))
         self.idx = np.flatnonzero(self.mask)
         bpsf = np.outer(self.psf.weights, self.beta.weights).ravel()
         self._ext_w = np.ascontiguousarray(bpsf)
@@ -118,14 +123,25 @@ class Fit:
         return self.errors[self.names.index(name)]
 
 
+#: Bounds of the relative background change s of a fit with a free background level.
+BKG_SCALE_BOUNDS = (-0.9, 10.0)
+
+
 def _minimise(stamp: Stamp, kind: int, p0, bounds, names, model_name,
-              max_iter: int = 60, max_eval: int = 150, tol: float = 1e-3) -> Fit:
+              max_iter: int = 60, max_eval: int = 150, tol: float = 1e-3,
+              free_background: bool = False) -> Fit:
     """Levenberg–Marquardt on the Cash statistic (compiled: :mod:`selfunc.detect.levenberg`,
-    whose docstring gives the method and the stopping rules)."""
+    whose docstring gives the method and the stopping rules). With ``free_background`` the
+    last parameter, ``bkg_scale``, is the relative change s of the sky background map
+    (model = source + neighbours + (1 + s) · map)."""
+    bmap = np.zeros(1)
+    if free_background:
+        p0, bounds, names = [*p0, 0.0], [*bounds, BKG_SCALE_BOUNDS], (*names, "bkg_scale")
+        bmap = stamp.bmap
     lo = np.array([-np.inf if lb is None else lb for lb, _ in bounds])
     hi = np.array([np.inf if ub is None else ub for _, ub in bounds])
     p, c, converged, src, fisher = levenberg.fit(
-        kind, np.asarray(p0, float), lo, hi, stamp.counts, stamp.background, stamp.erel,
+        kind, np.asarray(p0, float), lo, hi, stamp.counts, stamp.background, bmap, stamp.erel,
         stamp.idx, stamp.psf.weights, stamp.psf.sigma, stamp._ext_w, stamp._ext_s_psf,
         stamp._ext_s_beta, max_iter, max_eval, tol)
     try:
@@ -160,10 +176,11 @@ def fit_extended(stamp: Stamp, x, y, a, rc, rc_max, reach=None) -> Fit:
 
 
 def fit_extended_points(stamp: Stamp, ext: tuple, points: list, rc_max, reach=None,
-                        point_reach: float = 2.0) -> Fit:
+                        point_reach: float = 2.0, free_background: bool = False) -> Fit:
     """An extended source (x, y, a, r_c) and the point sources ``points`` [(x, y, a), …]
     that overlap it, fitted together: their Fisher errors then include what each takes
-    from the others. Point centres stay within ``point_reach`` pixels of their start."""
+    from the others. Point centres stay within ``point_reach`` pixels of their start.
+    ``free_background``: the sky level is fitted too (parameter ``bkg_scale``)."""
     x, y, a, rc = ext
     bounds = _centre_bounds(stamp, x, y, reach) + [(1e-6, None), (0.05, rc_max)]
     p0 = [x, y, max(a, 1.0), rc]
@@ -173,7 +190,7 @@ def fit_extended_points(stamp: Stamp, ext: tuple, points: list, rc_max, reach=No
         p0 += [xp, yp, max(ap, 1.0)]
         names += [f"x{i}", f"y{i}", f"a{i}"]
     return _minimise(stamp, levenberg.EXTENDED_POINTS, p0, bounds, tuple(names),
-                     "extended+points", max_eval=80)
+                     "extended+points", max_eval=80, free_background=free_background)
 
 
 def fit_double(stamp: Stamp, x1, y1, a1, x2, y2, a2) -> Fit:
