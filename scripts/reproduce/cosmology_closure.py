@@ -41,7 +41,7 @@ import numpy as np
 from selfunc.atomic import save_figure, write_text
 from selfunc.config.load import configs_dir, load_toml, resolve_preset
 from selfunc.config.models import PopulationConfig
-from selfunc.cosmology import count_grid, fit_grid
+from selfunc.cosmology import CountKernel, fit_grid, fit_grid_marginal
 
 #: Analysis disc per pointing (the placement and max_offaxis radius of the presets), deg².
 FIELD_DEG2 = np.pi * 13.0**2 / 3600.0
@@ -54,6 +54,7 @@ HR_EDGES = np.array([-np.inf, 0.45, 0.6, 0.75, 0.9, 1.05, np.inf])
 CRHRZ_COLUMNS = ("crhrz_Om0,crhrz_Om0_err,crhrz_sigma8,crhrz_sigma8_err,crhrz_pull_Om0,"
                  "crhrz_pull_sigma8")
 DEFAULT_COVARIATES = "core_radius,core_radius_sq,exposure,offaxis"
+MARG_COLUMNS = "marg_Om0,marg_Om0_err,marg_sigma8,marg_sigma8_err,marg_pull_Om0,marg_pull_sigma8"
 
 # Both the grid and the mocks carry the XXL band images (0.5-1, 1-2, 2-10 keV; the 0.5-2 keV
 # detection images are unchanged by them), so the same campaigns also give the true and
@@ -225,7 +226,7 @@ def main(argv=None) -> int:
     truth = pop.mass_function.cosmology
     om = np.round(np.linspace(0.16, 0.48, 33), 3)
     s8 = np.round(np.linspace(0.62, 1.00, 39), 3)
-    rows, fits, crhrz = [], [], []
+    rows, fits, crhrz, marg = [], [], [], []
     good = bad = cube = None
     for i in range(a.mocks):
         print(f"[2] mock {i}: {n_point} pointings, {area:.1f} deg²")
@@ -233,14 +234,20 @@ def main(argv=None) -> int:
         n = observed_counts(folder, a.selection)
         survey = SurveySelection.from_campaign(folder, selection_file=sel_file)
         if good is None:   # the mocks share exposures mix and relations: one grid for all
-            sel = lambda m, z: survey.completeness(m, z, grid=True)
-            good = count_grid(sel, area, Z_EDGES, om, s8, fiducial=truth)
+            # μ is linear in P: one kernel per cosmology serves the median, every posterior
+            # draw of the selection function and the naive limit
+            kernel = CountKernel.build(area, Z_EDGES, om, s8, fiducial=truth)
+            good = kernel.counts(survey.completeness(kernel.mass, kernel.z, grid=True))
+            draws = kernel.counts(survey.completeness_draws(kernel.mass, kernel.z))
             exposures = np.asarray(survey.meta["conditions"]["exposure_s"])
             naive, f50 = flux_limit_selection(sf, survey, exposures)
-            bad = count_grid(naive, area, Z_EDGES, om, s8, fiducial=truth)
+            bad = kernel.counts(naive(kernel.mass, kernel.z))
         fg = fit_grid(n, None, area, Z_EDGES, om, s8, grid=good)
         fb = fit_grid(n, None, area, Z_EDGES, om, s8, grid=bad)
+        fm = fit_grid_marginal(n, draws, om, s8)
         fits.append((fg, fb))
+        (mm, sm), (mms, sms) = fm.marginal("Om0"), fm.marginal("sigma8")
+        marg.append((mm, sm, mms, sms, (mm - truth.Om0) / sm, (mms - truth.sigma8) / sms))
         (mo, so), (ms, ss) = fg.marginal("Om0"), fg.marginal("sigma8")
         (bo, bso), (bs, bss) = fb.marginal("Om0"), fb.marginal("sigma8")
         rows.append((i, int(n.sum()), mo, so, ms, ss, (mo - truth.Om0) / so,
@@ -257,12 +264,12 @@ def main(argv=None) -> int:
     header = ("mock,n_selected,Om0,Om0_err,sigma8,sigma8_err,pull_Om0,pull_sigma8,"
               "naive_Om0,naive_Om0_err,naive_sigma8,naive_sigma8_err,naive_pull_Om0,"
               "naive_pull_sigma8")
+    header += "," + MARG_COLUMNS
+    rows_out = [r + m for r, m in zip(rows, marg)]
     with_crhrz = all(c is not None for c in crhrz) and bool(crhrz)
     if with_crhrz:
         header += "," + CRHRZ_COLUMNS
-        rows_out = [r + c[0] for r, c in zip(rows, crhrz)]
-    else:
-        rows_out = rows
+        rows_out = [r + c[0] for r, c in zip(rows_out, crhrz)]
     lines = [header] + [",".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r)
                         for r in rows_out]
     write_text(out / f"closure{_tag(a)}.csv", "\n".join(lines) + "\n")
@@ -277,6 +284,12 @@ def main(argv=None) -> int:
     within = np.sum(np.all(np.abs(pulls) < 1, axis=1))
     print(f"within 1σ in both: {within} of {len(rows)}; mean pull Ωm {pulls[:, 0].mean():+.2f}, "
           f"σ8 {pulls[:, 1].mean():+.2f}")
+    print(" mock   dN/dz, marginalised over the selection function's posterior draws: Ωm   σ8   pulls")
+    for r, m in zip(rows, marg):
+        print(f" {r[0]:3d}  {m[0]:.3f} ± {m[1]:.3f}  {m[2]:.3f} ± {m[3]:.3f}  {m[4]:+.2f} {m[5]:+.2f}")
+    mp = np.array([[m[4], m[5]] for m in marg])
+    print(f"marginalised within 1σ in both: {np.sum(np.all(np.abs(mp) < 1, axis=1))} of "
+          f"{len(mp)}; mean pull Ωm {mp[:, 0].mean():+.2f}, σ8 {mp[:, 1].mean():+.2f}")
     if with_crhrz:
         print(" mock   CR-HR-z (fitted SF): Ωm   σ8   pulls")
         for r, (c, _) in zip(rows, crhrz):

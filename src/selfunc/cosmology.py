@@ -27,7 +27,8 @@ from scipy.special import gammaln
 from selfunc import scaling
 from selfunc.config.models import Cosmology
 
-__all__ = ["expected_counts", "poisson_loglike", "count_grid", "fit_grid", "GridFit"]
+__all__ = ["expected_counts", "poisson_loglike", "count_grid", "fit_grid", "GridFit",
+           "CountKernel", "fit_grid_marginal"]
 
 _DEG2_SR = (np.pi / 180.0) ** 2
 
@@ -101,6 +102,98 @@ class GridFit:
     def best(self) -> tuple[float, float]:
         i, j = np.unravel_index(np.argmax(self.loglike), self.loglike.shape)
         return float(self.om[i]), float(self.s8[j])
+
+
+@dataclass(frozen=True)
+class CountKernel:
+    """μ_i(Ω_m, σ_8) as a linear map of P(selected | M, z) on fixed (M, z) nodes.
+
+    The expected counts are linear in P: μ_i = Σ_{M, z ∈ bin i} K(M, z | Ω_m, σ_8) P(M, z)
+    with K = dn/dlnM Δln M dV/dz Δz Ω (the midpoint rule of :func:`expected_counts`). K is
+    computed once per cosmology grid; then every P — the posterior draws of a selection
+    function, a naive selection — costs one tensor product.
+
+    ``mass`` (M☉) and ``z`` are the nodes P must be given on (shape (n_M, n_z));
+    ``kernel[i, j]`` has shape (n_M, n_z) for ``om[i], s8[j]``.
+    """
+
+    om: np.ndarray
+    s8: np.ndarray
+    mass: np.ndarray
+    z: np.ndarray
+    n_bins: int
+    kernel: np.ndarray
+
+    @classmethod
+    def build(cls, area_deg2: float, z_edges, om, s8, *, fiducial: Cosmology = Cosmology(),
+              log10_mass=(13.3, 15.5), n_mass: int = 80, z_per_bin: int = 6,
+              model: str = "tinker08") -> "CountKernel":
+        """K on the (Ω_m, σ_8) grid; Ω_b, H0, n_s are the fiducial's (as :func:`count_grid`)."""
+        edges = np.asarray(z_edges, float)
+        t = (np.arange(z_per_bin) + 0.5) / z_per_bin
+        z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
+        lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
+        m = 10 ** (0.5 * (lm_e[1:] + lm_e[:-1]))
+        om, s8 = np.asarray(om, float), np.asarray(s8, float)
+        k = np.empty((len(om), len(s8), n_mass, z.size))
+        for i, o in enumerate(om):
+            for j, sg in enumerate(s8):
+                c = fiducial.model_copy(update=dict(Om0=float(o), sigma8=float(sg)))
+                k[i, j] = _kernel(c, area_deg2, edges, log10_mass, n_mass, z_per_bin, model)
+        return cls(om, s8, m, z, edges.size - 1, k)
+
+    def counts(self, p) -> np.ndarray:
+        """μ for P on the nodes: ``p`` of shape (n_M, n_z) → (n_om, n_s8, n_bins), or
+        (D, n_M, n_z) → (D, n_om, n_s8, n_bins)."""
+        p = np.asarray(p, float)
+        if p.shape[-2:] != self.kernel.shape[-2:]:
+            raise ValueError(f"P must have shape (…, {self.kernel.shape[-2]}, "
+                             f"{self.kernel.shape[-1]}) on the kernel's (M, z) nodes, got {p.shape}")
+        per_z = np.einsum("abmz,...mz->...abz", self.kernel, p)
+        return per_z.reshape(per_z.shape[:-1] + (self.n_bins, -1)).sum(axis=-1)
+
+
+def _kernel(c: Cosmology, area_deg2, edges, log10_mass, n_mass, z_per_bin, model):
+    """K(M, z) of :class:`CountKernel` for one cosmology (the terms of :func:`expected_counts`)."""
+    from colossus.cosmology import cosmology as ccosmo
+    from colossus.lss import mass_function
+
+    ccosmo.setCosmology("selfunc-fit", dict(flat=True, H0=c.H0, Om0=c.Om0, Ob0=c.Ob0,
+                                            sigma8=c.sigma8, ns=c.ns))
+    h = c.H0 / 100.0
+    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
+    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
+    dz = np.repeat(np.diff(edges) / z_per_bin, z_per_bin)
+    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
+    m = 10 ** (0.5 * (lm_e[1:] + lm_e[:-1]))
+    dlnm = np.log(10.0) * np.diff(lm_e)
+    dndlnm = np.empty((n_mass, z.size))
+    for j, zj in enumerate(z):
+        dndlnm[:, j] = mass_function.massFunction(m * h, zj, mdef="500c", model=model,
+                                                  q_out="dndlnM") * h**3
+    dvdz = scaling.astropy_cosmology(c).differential_comoving_volume(z).to_value(
+        u.Mpc**3 / u.sr) * area_deg2 * _DEG2_SR
+    return dndlnm * dlnm[:, None] * (dvdz * dz)[None, :]
+
+
+def fit_grid_marginal(observed, counts, om, s8) -> GridFit:
+    """Poisson likelihood of observed dN/dz marginalised over draws of the selection
+    function: L(Ω_m, σ_8) = (1/D) Σ_d L(n | μ_d), ``counts`` of shape (D, n_om, n_s8, n_bins)
+    (:meth:`CountKernel.counts` of the D posterior draws) — the selection function's own
+    calibration uncertainty, common to every halo of the survey, enters the posterior."""
+    from scipy.special import logsumexp
+
+    mu = np.asarray(counts, float)
+    if mu.ndim != 4:
+        raise ValueError(f"counts must have shape (draws, n_om, n_s8, n_bins), got {mu.shape}")
+    n = np.asarray(observed, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n > 0, n * np.log(mu), 0.0) - mu - gammaln(n + 1)
+    if mu.shape[1:3] != (len(om), len(s8)):
+        raise ValueError(f"counts has a {mu.shape[1:3]} cosmology grid for {len(om)} Ω_m × "
+                         f"{len(s8)} σ_8 values")
+    ll = logsumexp(terms.sum(axis=-1), axis=0) - np.log(mu.shape[0])
+    return GridFit(np.asarray(om, float), np.asarray(s8, float), ll)
 
 
 def count_grid(selection, area_deg2: float, z_edges, om, s8, *,

@@ -99,3 +99,20 @@ def test_save_load_export_round_trip(survey, tmp_path):
     survey.export(tmp_path / "grid.h5")
     with pytest.raises(SelfuncError, match="fits or .h5"):
         survey.export(tmp_path / "grid.csv")
+
+
+def test_posterior_draws_are_kept_and_their_quantiles_are_the_tables(survey, tmp_path):
+    d = survey.draws
+    assert d.shape == (30, 21, 24)
+    np.testing.assert_allclose(np.quantile(d, 0.16, axis=0), survey.tables["q16"], atol=1e-12)
+    m, z = survey.log10_mass[[2, 7]], survey.redshift[[3, 5, 9]]
+    got = survey.completeness_draws(10**m, z)
+    np.testing.assert_allclose(got, d[:, [2, 7]][:, :, [3, 5, 9]], atol=1e-12)
+    path = tmp_path / "sel.h5"
+    survey.save(path)
+    np.testing.assert_array_equal(SurveySelection.load(path).draws, d)
+    with pytest.raises(SelfuncError, match="redshift"):
+        survey.completeness_draws([1e14], [2.0])
+    bare = SurveySelection(survey.log10_mass, survey.redshift, survey.tables["median"])
+    with pytest.raises(SelfuncError, match="no posterior draws"):
+        bare.completeness_draws([1e14], [0.3])

@@ -13,6 +13,7 @@ HDF5 layout of group ``NAME`` (default ``massz``; format ``selfunc-survey-select
     NAME/log10_mass   (n_M,)      log10(M500c / M☉)           attrs: unit
     NAME/redshift     (n_z,)
     NAME/median, NAME/q16, NAME/q84   (n_M, n_z)   P(selected | M500, z)
+    NAME/draws        (D, n_M, n_z)   P of D posterior draws of the fit (optional)
     NAME attrs: format, format_version, relations (JSON), cosmology (JSON), conditions
                 (JSON: exposures, off-axis nodes and weights), selection (rule), provenance
 
@@ -63,10 +64,14 @@ class SurveySelection:
         JSON-serialisable description (relations, cosmology, conditions, selection, provenance).
     """
 
-    def __init__(self, log10_mass, redshift, median, q16=None, q84=None, meta=None):
+    def __init__(self, log10_mass, redshift, median, q16=None, q84=None, meta=None, draws=None):
         self.log10_mass = np.asarray(log10_mass, float)
         self.redshift = np.asarray(redshift, float)
         shape = (self.log10_mass.size, self.redshift.size)
+        self.draws = None if draws is None else np.asarray(draws, float)
+        if self.draws is not None and self.draws.shape[1:] != shape:
+            raise SelfuncError(f"draws table has shape {self.draws.shape}, expected (D, {shape[0]}, "
+                               f"{shape[1]})")
         self.tables = {}
         for name, t in (("median", median), ("q16", q16 if q16 is not None else median),
                         ("q84", q84 if q84 is not None else median)):
@@ -127,7 +132,7 @@ class SurveySelection:
                 "draws": int(draws),
                 "selection": getattr(getattr(sf, "selection", None), "expression", None),
                 "provenance": getattr(sf, "provenance", {})}
-        return cls(lm, zz, med, q16, q84, meta)
+        return cls(lm, zz, med, q16, q84, meta, draws=p)
 
     @classmethod
     def from_campaign(cls, campaign, selection_file=None, **kw) -> "SurveySelection":
@@ -178,6 +183,21 @@ class SurveySelection:
 
     __call__ = completeness
 
+    def completeness_draws(self, mass, redshift):
+        """P(selected | M500, z) of each stored posterior draw on the outer grid of ``mass``
+        and ``redshift``: shape (D, len(mass), len(z)) — for a cosmology fit that
+        marginalises the selection function's calibration (``cosmology.fit_grid_marginal``)."""
+        if self.draws is None:
+            raise SelfuncError("this survey selection holds no posterior draws (build it with "
+                               "draws > 0, or load a file written with them)")
+        if isinstance(mass, u.Quantity):
+            mass = mass.to_value(u.Msun)
+        lm = np.log10(np.asarray(mass, float)).ravel()[:, None]
+        z = np.asarray(redshift, float).ravel()[None, :]
+        self._check("mass (log10 M500/Msun)", lm, self.log10_mass)
+        self._check("redshift", z, self.redshift)
+        return np.stack([_bilinear(self.log10_mass, self.redshift, t, lm, z) for t in self.draws])
+
     @staticmethod
     def _check(name, x, nodes):
         lo, hi = nodes[0], nodes[-1]
@@ -204,6 +224,8 @@ class SurveySelection:
             g.create_dataset("redshift", data=self.redshift).attrs["unit"] = ""
             for k, t in self.tables.items():
                 g.create_dataset(k, data=t).attrs["unit"] = ""
+            if self.draws is not None:
+                g.create_dataset("draws", data=self.draws).attrs["unit"] = ""
 
     @classmethod
     def load(cls, path, name: str = "massz") -> "SurveySelection":
@@ -219,7 +241,8 @@ class SurveySelection:
                 raise SelfuncError(f"{path}: no survey selection group '{name}'")
             g = f[name]
             return cls(g["log10_mass"][()], g["redshift"][()], g["median"][()], g["q16"][()],
-                       g["q84"][()], json.loads(g.attrs["meta"]))
+                       g["q84"][()], json.loads(g.attrs["meta"]),
+                       draws=g["draws"][()] if "draws" in g else None)
 
     def export(self, path) -> Path:
         """The grid as a flat table: ``.fits`` (binary table with units) or ``.h5``."""
