@@ -41,42 +41,36 @@ def expected_counts(cosmology: Cosmology, selection, area_deg2: float, z_edges, 
     ``selection(mass, z)`` gets 1-D arrays of M500c (M☉) and z and returns P on their
     outer grid, shape (n_M, n_z); ``None`` means P = 1 (every halo).
     """
-    from colossus.cosmology import cosmology as ccosmo
-    from colossus.lss import mass_function
-
-    c = cosmology
-    ccosmo.setCosmology("selfunc-fit", dict(flat=True, H0=c.H0, Om0=c.Om0, Ob0=c.Ob0,
-                                            sigma8=c.sigma8, ns=c.ns))
-    h = c.H0 / 100.0
     edges = np.asarray(z_edges, float)
-    # Midpoint rule in z inside each bin, in ln M over the mass range.
-    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
-    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
-    dz = np.repeat(np.diff(edges) / z_per_bin, z_per_bin)
-    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
-    lm = 0.5 * (lm_e[1:] + lm_e[:-1])
-    m = 10**lm
-    dlnm = np.log(10.0) * np.diff(lm_e)
-    dndlnm = np.empty((n_mass, z.size))
-    for j, zj in enumerate(z):
-        dndlnm[:, j] = mass_function.massFunction(m * h, zj, mdef="500c", model=model,
-                                                  q_out="dndlnM") * h**3
-    dvdz = scaling.astropy_cosmology(c).differential_comoving_volume(z).to_value(
-        u.Mpc**3 / u.sr) * area_deg2 * _DEG2_SR
+    m, z = _nodes(edges, log10_mass, n_mass, z_per_bin)
     p = np.ones((n_mass, z.size)) if selection is None else np.asarray(selection(m, z), float)
     if p.shape != (n_mass, z.size):
         raise ValueError(f"selection(mass, z) must return shape {(n_mass, z.size)}, got {p.shape}")
-    per_z = (dndlnm * p * dlnm[:, None]).sum(axis=0) * dvdz * dz
+    per_z = (_kernel(cosmology, area_deg2, edges, log10_mass, n_mass, z_per_bin, model)
+             * p).sum(axis=0)
     return per_z.reshape(edges.size - 1, z_per_bin).sum(axis=1)
+
+
+def _nodes(edges, log10_mass, n_mass: int, z_per_bin: int):
+    """Midpoint-rule nodes: M500c (M☉) at the centres of n_mass bins in log M, and z_per_bin
+    redshifts inside each bin of ``edges``."""
+    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
+    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
+    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
+    return 10 ** (0.5 * (lm_e[1:] + lm_e[:-1])), z
+
+
+def _poisson_terms(observed, expected) -> np.ndarray:
+    """n ln μ − μ − ln n! per bin, broadcast over leading axes of ``expected``."""
+    n = np.asarray(observed, float)
+    mu = np.asarray(expected, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, n * np.log(mu), 0.0) - mu - gammaln(n + 1)
 
 
 def poisson_loglike(observed, expected) -> float:
     """Σ n ln μ − μ − ln n! (μ = 0 with n > 0 gives −inf)."""
-    n = np.asarray(observed, float)
-    mu = np.asarray(expected, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n > 0, n * np.log(mu), 0.0) - mu - gammaln(n + 1)
-    return float(np.sum(terms))
+    return float(np.sum(_poisson_terms(observed, expected)))
 
 
 @dataclass(frozen=True)
@@ -130,10 +124,7 @@ class CountKernel:
               model: str = "tinker08") -> "CountKernel":
         """K on the (Ω_m, σ_8) grid; Ω_b, H0, n_s are the fiducial's (as :func:`count_grid`)."""
         edges = np.asarray(z_edges, float)
-        t = (np.arange(z_per_bin) + 0.5) / z_per_bin
-        z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
-        lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
-        m = 10 ** (0.5 * (lm_e[1:] + lm_e[:-1]))
+        m, z = _nodes(edges, log10_mass, n_mass, z_per_bin)
         om, s8 = np.asarray(om, float), np.asarray(s8, float)
         k = np.empty((len(om), len(s8), n_mass, z.size))
         for i, o in enumerate(om):
@@ -161,12 +152,9 @@ def _kernel(c: Cosmology, area_deg2, edges, log10_mass, n_mass, z_per_bin, model
     ccosmo.setCosmology("selfunc-fit", dict(flat=True, H0=c.H0, Om0=c.Om0, Ob0=c.Ob0,
                                             sigma8=c.sigma8, ns=c.ns))
     h = c.H0 / 100.0
-    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
-    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
+    m, z = _nodes(edges, log10_mass, n_mass, z_per_bin)
     dz = np.repeat(np.diff(edges) / z_per_bin, z_per_bin)
-    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
-    m = 10 ** (0.5 * (lm_e[1:] + lm_e[:-1]))
-    dlnm = np.log(10.0) * np.diff(lm_e)
+    dlnm = np.log(10.0) * np.diff(np.linspace(log10_mass[0], log10_mass[1], n_mass + 1))
     dndlnm = np.empty((n_mass, z.size))
     for j, zj in enumerate(z):
         dndlnm[:, j] = mass_function.massFunction(m * h, zj, mdef="500c", model=model,
@@ -186,13 +174,10 @@ def fit_grid_marginal(observed, counts, om, s8) -> GridFit:
     mu = np.asarray(counts, float)
     if mu.ndim != 4:
         raise ValueError(f"counts must have shape (draws, n_om, n_s8, n_bins), got {mu.shape}")
-    n = np.asarray(observed, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n > 0, n * np.log(mu), 0.0) - mu - gammaln(n + 1)
     if mu.shape[1:3] != (len(om), len(s8)):
         raise ValueError(f"counts has a {mu.shape[1:3]} cosmology grid for {len(om)} Ω_m × "
                          f"{len(s8)} σ_8 values")
-    ll = logsumexp(terms.sum(axis=-1), axis=0) - np.log(mu.shape[0])
+    ll = logsumexp(_poisson_terms(observed, mu).sum(axis=-1), axis=0) - np.log(mu.shape[0])
     return GridFit(np.asarray(om, float), np.asarray(s8, float), ll)
 
 
@@ -201,20 +186,12 @@ def count_grid(selection, area_deg2: float, z_edges, om, s8, *,
                z_per_bin: int = 6, model: str = "tinker08") -> np.ndarray:
     """μ_i(Ω_m, σ_8) on the grid, shape (len(om), len(s8), n_bins): Ω_b, H0, n_s are the
     fiducial's; P(selected | M, z) is evaluated once (see module docstring)."""
-    edges = np.asarray(z_edges, float)
-    t = (np.arange(z_per_bin) + 0.5) / z_per_bin
-    z = (edges[:-1, None] + np.diff(edges)[:, None] * t[None, :]).ravel()
-    lm_e = np.linspace(log10_mass[0], log10_mass[1], n_mass + 1)
-    m = 10 ** (0.5 * (lm_e[1:] + lm_e[:-1]))
-    p = np.ones((n_mass, z.size)) if selection is None else np.asarray(selection(m, z), float)
-    out = np.empty((len(om), len(s8), edges.size - 1))
-    for i, o in enumerate(om):
-        for j, s in enumerate(s8):
-            c = fiducial.model_copy(update=dict(Om0=float(o), sigma8=float(s)))
-            out[i, j] = expected_counts(c, lambda mm, zz: p, area_deg2, edges,
-                                        log10_mass=log10_mass, n_mass=n_mass,
-                                        z_per_bin=z_per_bin, model=model)
-    return out
+    kernel = CountKernel.build(area_deg2, z_edges, om, s8, fiducial=fiducial,
+                               log10_mass=log10_mass, n_mass=n_mass, z_per_bin=z_per_bin,
+                               model=model)
+    p = (np.ones(kernel.kernel.shape[-2:]) if selection is None
+         else np.asarray(selection(kernel.mass, kernel.z), float))
+    return kernel.counts(p)
 
 
 def fit_grid(observed, selection, area_deg2: float, z_edges, om, s8, *, grid=None,
@@ -224,6 +201,4 @@ def fit_grid(observed, selection, area_deg2: float, z_edges, om, s8, *, grid=Non
     om = np.asarray(om, float)
     s8 = np.asarray(s8, float)
     mu = count_grid(selection, area_deg2, z_edges, om, s8, **kw) if grid is None else grid
-    ll = np.array([[poisson_loglike(observed, mu[i, j]) for j in range(s8.size)]
-                   for i in range(om.size)])
-    return GridFit(om, s8, ll)
+    return GridFit(om, s8, _poisson_terms(observed, mu).sum(axis=-1))
