@@ -35,7 +35,6 @@ at worst) at 1.1 keV (``docs/cosmology.md``).
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -308,16 +307,12 @@ class ObservableCounts:
         """From a campaign folder: its fitted ``selection.h5`` (or ``selection_file``), the
         population, instrument and N_H of its resolved config, its pointings' exposures and
         its detection's ``max_offaxis``; ``kw`` go to :meth:`build`."""
-        from selfunc.config.campaign import CampaignConfig
+        from selfunc.config.load import campaign_config
         from selfunc.selection.catalogues import read_catalogues
         from selfunc.selection.function import SelectionFunction
 
         folder = Path(campaign)
-        toml = folder / "campaign.toml"
-        if not toml.is_file():
-            raise SelfuncError(f"{folder}: no campaign.toml (not a campaign folder?)")
-        with toml.open("rb") as fh:
-            cfg = CampaignConfig(**tomllib.load(fh)["config"])
+        cfg = campaign_config(folder)
         sf = SelectionFunction.load(selection_file or folder / "selection.h5", "completeness")
         point = read_catalogues(folder).pointings
         if "nh" in point.colnames and np.unique(np.asarray(point["nh"], float)).size > 1:

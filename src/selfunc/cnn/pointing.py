@@ -21,6 +21,7 @@ import numpy as np
 from astropy.table import Table
 
 from selfunc.config.campaign import CampaignConfig
+from selfunc.config.load import campaign_config
 from selfunc.errors import SelfuncError
 from selfunc.fitsimage import read_fits_table
 from selfunc.pointing import PointingSpec, rng_for
@@ -46,19 +47,6 @@ class PointingInputs:
 
         c = opt.cutout(self.scene, ra, dec, size_arcmin)
         return c.image, c.wcs
-
-
-def campaign_config(folder: str | Path) -> CampaignConfig:
-    """The resolved config of a campaign folder (its ``campaign.toml``)."""
-    from selfunc.config import load_toml, validate
-
-    path = Path(folder) / "campaign.toml"
-    if not path.is_file():
-        raise SelfuncError(f"{folder}: not a campaign folder (no campaign.toml)")
-    doc = load_toml(path)
-    if "config" not in doc:
-        raise SelfuncError(f"{path}: no [config] table (not written by selfunc simulate)")
-    return validate(CampaignConfig, doc["config"], [path])
 
 
 def pointing_inputs(folder: str | Path, pointing: int) -> PointingInputs:

@@ -136,6 +136,17 @@ def validate(model: type[BaseModel], data: dict, files: list[Path], prefix: str 
         raise SelfuncError(_format_error(exc, files, prefix)) from None
 
 
+def campaign_config(folder: str | Path) -> CampaignConfig:
+    """The resolved config of a campaign folder (its ``campaign.toml``)."""
+    path = Path(folder) / "campaign.toml"
+    if not path.is_file():
+        raise SelfuncError(f"{folder}: not a campaign folder (no campaign.toml)")
+    doc = load_toml(path)
+    if "config" not in doc:
+        raise SelfuncError(f"{path}: no [config] table (not written by selfunc simulate)")
+    return validate(CampaignConfig, doc["config"], [path])
+
+
 def load_stamp_config(name: str | Path = "xamin") -> StampConfig:
     """A preset of ``configs/stamps/`` by name, or a TOML file (its ``[stamps]`` table, or the
     whole file)."""

@@ -139,18 +139,12 @@ class SurveySelection:
         """From a campaign folder: its fitted ``selection.h5`` (or ``selection_file``), the
         scaling relations and cosmology of its resolved config, its pointings' exposures and
         its detection's ``max_offaxis``."""
-        import tomllib
-
-        from selfunc.config.campaign import CampaignConfig
+        from selfunc.config.load import campaign_config
         from selfunc.selection.catalogues import read_catalogues
         from selfunc.selection.function import SelectionFunction
 
         folder = Path(campaign)
-        toml = folder / "campaign.toml"
-        if not toml.is_file():
-            raise SelfuncError(f"{folder}: no campaign.toml (not a campaign folder?)")
-        with toml.open("rb") as fh:
-            cfg = CampaignConfig(**tomllib.load(fh)["config"])
+        cfg = campaign_config(folder)
         sf = SelectionFunction.load(selection_file or folder / "selection.h5", "completeness")
         cat = read_catalogues(folder)
         pop = cfg.population
