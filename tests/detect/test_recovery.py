@@ -27,25 +27,32 @@ def test_point_source_rate_pulls():
     assert np.median(ext_ml) < 1.0 and np.max(ext_ml) < 15.0
 
 
-@pytest.mark.slow
-def test_beta_model_rate_and_core_radius_pulls():
+def _beta_model_pulls(n, fit_row):
+    """Rate and core-radius pulls of n isolated clusters (200-600 counts, r_c 10-40″),
+    each fitted by ``fit_row(images, psf, x, y, counts, rc)`` from a start ~1 px off."""
     rng = np.random.default_rng(6)
     rate_pull, rc_pull = [], []
-    for k in range(300):
+    for k in range(n):
         xi, eta = random_position(rng)
         counts, rc = rng.uniform(200, 600), rng.uniform(10, 40)
         flux = counts / (ECF_TOTAL["cluster"] * 1e4 * 0.9)
         obs, images, psf = inject([dict(kind="cluster", spectrum="cluster", xi=xi, eta=eta,
                                         flux=flux, core_radius=rc, beta=2 / 3)], 1000 + k)
         x, y = obs.truth["x"][0], obs.truth["y"][0]
-        row = fit_at(images, psf, x + rng.normal(0, 1), y + rng.normal(0, 1), counts,
-                     size=rc / 2.5)
+        row = fit_row(images, psf, x + rng.normal(0, 1), y + rng.normal(0, 1), counts, rc)
         rate_true = flux * ECF_TOTAL["cluster"]
         rate_pull.append((row["counts_ext"] - rate_true * row["e_ref"]) / row["counts_ext_err"])
         rc_pull.append((row["ext"] - rc) / row["ext_err"])
-    for pulls in (np.array(rate_pull), np.array(rc_pull)):
-        assert abs(pulls.mean()) < 0.2, pulls.mean()
-        assert 0.8 < pulls.std() < 1.2, pulls.std()
+    return np.array(rate_pull), np.array(rc_pull)
+
+
+@pytest.mark.slow
+def test_beta_model_rate_and_core_radius_pulls():
+    pulls = _beta_model_pulls(300, lambda images, psf, x, y, counts, rc:
+                              fit_at(images, psf, x, y, counts, size=rc / 2.5))
+    for p in pulls:
+        assert abs(p.mean()) < 0.2, p.mean()
+        assert 0.8 < p.std() < 1.2, p.std()
 
 
 def test_bright_cluster_parameters_are_unbiased():
@@ -72,22 +79,14 @@ def test_final_fit_with_a_free_sky_level_keeps_isolated_pulls_at_one():
     from selfunc.detect import characterise as ch
 
     assert ch.FREE_BACKGROUND
-    rng = np.random.default_rng(6)
-    rate_pull, rc_pull = [], []
-    for k in range(150):
-        xi, eta = random_position(rng)
-        counts, rc = rng.uniform(200, 600), rng.uniform(10, 40)
-        flux = counts / (ECF_TOTAL["cluster"] * 1e4 * 0.9)
-        obs, images, psf = inject([dict(kind="cluster", spectrum="cluster", xi=xi, eta=eta,
-                                        flux=flux, core_radius=rc, beta=2 / 3)], 1000 + k)
-        x, y = obs.truth["x"][0], obs.truth["y"][0]
-        dx, dy = rng.normal(0, 1, 2)
-        cand = ch.Candidate(x=x + dx, y=y + dy, flux=counts, size=rc / 2.5, angle=0.0)
+
+    def through_characterise(images, psf, x, y, counts, rc):
+        cand = ch.Candidate(x=x, y=y, flux=counts, size=rc / 2.5, angle=0.0)
         row = ch.characterise(images, [cand], psf, DetectionConfig(characterise_det_ml=0.0))[0].row
         assert row is not None and row["ext_ml"] > 0
-        rate_true = flux * ECF_TOTAL["cluster"]
-        rate_pull.append((row["counts_ext"] - rate_true * row["e_ref"]) / row["counts_ext_err"])
-        rc_pull.append((row["ext"] - rc) / row["ext_err"])
+        return row
+
+    rate_pull, rc_pull = _beta_model_pulls(150, through_characterise)
     for pulls in (np.array(rate_pull), np.array(rc_pull)):
         assert abs(pulls.mean()) < 0.2, pulls.mean()
         assert 0.8 < pulls.std() < 1.2, pulls.std()
