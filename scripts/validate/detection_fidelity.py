@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import time
 
 import numpy as np
@@ -39,6 +40,7 @@ from selfunc.pointing import draw_pointings
 AREA_5 = np.pi * 5.0**2  # arcmin², a 5′ disc
 
 
+@functools.lru_cache(maxsize=None)   # read once per process, not once per pointing
 def campaign(exposure: float, agn_flux_min: float | None = None):
     cfg = load_campaign(configs_dir() / "campaign" / "quickstart.toml")
     pop = PopulationConfig.model_validate(load_toml(configs_dir() / "population" / "mass_function.toml"))
