@@ -331,8 +331,9 @@ def _joint_fit(images, cands, k, ext, psf, cfg, neighbours, beta, half_pt, rc_ma
     errors then ignore what the points may take from it and the reverse. In 60 realistic
     10 ks pointings the joint fit narrowed the C1 rate pulls from 1.52 to 1.41 (16-84 %
     half-width 1.33 to 1.08; 1.32 to 1.20 above 5e-14 erg/s/cm2); alternating fits had not
-    changed them (docs/physics.md §7). Only the extended model's rate, core radius and
-    errors, and the points' rates, positions and rate errors, are updated.
+    changed them (docs/physics.md §7). With FREE_BACKGROUND the sky level is fitted too, and
+    the fit is made even with no point on the stamp. Only the extended model's rate, core
+    radius and errors, and the points' rates, positions and rate errors, are updated.
     """
     c = cands[k]
     pix = psf.pixel
