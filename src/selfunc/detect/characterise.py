@@ -145,6 +145,14 @@ def _wide_model(images, st, fit):
 FRAGMENT_DET_ML = 15.0
 
 
+def _fragments(cands, k, ext, reach) -> list[int]:
+    """The candidates, not themselves extended, below FRAGMENT_DET_ML within ``reach``
+    pixels of the extended candidate k: pieces of its photons, to be given back to it."""
+    c = cands[k]
+    return [j for j, cj in enumerate(cands) if j not in ext and cj.row is not None
+            and cj.row["det_ml"] < FRAGMENT_DET_ML and np.hypot(cj.x - c.x, cj.y - c.y) < reach]
+
+
 def _is_extended(row, cfg) -> bool:
     return row is not None and row["ext_ml"] >= cfg.secondary_ext_ml and row["ext"] > cfg.c2_ext
 
@@ -273,12 +281,9 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
                 merged = True
                 break
     ext = [k for k in ext if cands[k].row is not None]
+    fragments = {j for k in ext for j in _fragments(cands, k, ext, reach_of[k])}
     for k, c in enumerate(cands):
-        if c.row is None:
-            continue
-        inside = any(j != k and np.hypot(c.x - cands[j].x, c.y - cands[j].y) < reach_of[j]
-                     for j in ext)
-        if c.row["det_ml"] < (FRAGMENT_DET_ML if inside and k not in ext else cfg.keep_det_ml):
+        if c.row is not None and (k in fragments or c.row["det_ml"] < cfg.keep_det_ml):
             drop(c)
     near = cfg.extended_radius / pix
     for k in order:
@@ -298,10 +303,7 @@ def characterise(images, cands: list[Candidate], psf: PsfModel, cfg: DetectionCo
             c = cands[k]
             if c.row is None:
                 continue
-            r = reach(k)
-            frag = [j for j, cj in enumerate(cands) if j not in ext and cj.row is not None
-                    and cj.row["det_ml"] < FRAGMENT_DET_ML
-                    and np.hypot(cj.x - c.x, cj.y - c.y) < r]
+            frag = _fragments(cands, k, ext, reach(k))
             if frag:
                 for j in frag:
                     drop(cands[j])
