@@ -122,6 +122,15 @@ def main(argv=None) -> int:
               f"{row[6]:7.1f}   {row[2] / max(row[3], 1e-9):.2f}")
     print(f" total     {tot[0]:8.1f} {tot[1]:7.0f} {tot[2]:7.0f} {tot[3]:7.1f} {tot[4]:7.1f}  "
           f"       {tot[5]:7.1f} {tot[6]:7.1f}   {tot[2] / tot[3]:.2f}")
+    # Is the difference significant? N_sel scatters binomially about ΣP_obs, and ΣP_obs
+    # itself is uncertain by the grid's calibration (the spread over posterior draws): a
+    # common error of every mock calibrated on the same grid, which more mocks do not reduce.
+    sd_binom = float(np.sqrt(np.sum(p_obs[inside] * (1 - p_obs[inside]))))
+    draws = np.asarray(sf(draws=100, **{c: v[c][inside] for c in cols}), float).sum(axis=1)
+    sd_sf = float(np.std(draws))
+    d = tot[2] - tot[3]
+    print(f" N_sel − ΣP_obs = {d:+.1f} ± {sd_binom:.1f} (binomial) ± {sd_sf:.1f} (grid "
+          f"calibration, {100 * sd_sf / tot[3]:.1f} %): {d / np.hypot(sd_binom, sd_sf):+.2f}σ")
     sel_bin = np.isfinite(p_bin)
     print(f" with the binned grid completeness (clusters in its cells): N_sel {sel[sel_bin].sum()}"
           f" vs ΣP_bin {p_bin[sel_bin].sum():.1f}")
