@@ -163,3 +163,32 @@ def test_wide_faint_cluster_found_from_a_compact_blob_keeps_its_core_radius():
     for pulls in (np.array(rate_pull), np.array(rc_pull)):
         assert np.max(np.abs(pulls)) < 4.0, pulls
         assert abs(np.mean(pulls)) < 0.5, pulls
+
+
+def test_a_refit_below_the_secondary_threshold_clears_the_secondary_fits():
+    """The double and point+extended statistics are those of the last fit: a source refitted
+    (its fragments given back) that no longer passes secondary_ext_ml has them at 0, not
+    an earlier fit's (whose counts were at another stamp's reference exposure)."""
+    from selfunc.config.models import DetectionConfig
+    from selfunc.detect import characterise as ch
+    from selfunc.profiles.mge import beta_mge
+
+    cfg = DetectionConfig(characterise_det_ml=0.0)
+    flux = 600 / (ECF_TOTAL["cluster"] * 1e4 * 0.9)
+    obs, cluster, psf = inject([dict(kind="cluster", spectrum="cluster", xi=30.0, eta=0.0,
+                                     flux=flux, core_radius=25.0, beta=2 / 3)], 4000)
+    _, point, _ = inject([dict(kind="agn", spectrum="agn", xi=30.0, eta=0.0,
+                               flux=flux)], 4001)
+    x, y = obs.truth["x"][0], obs.truth["y"][0]
+    beta = beta_mge(cfg.beta, cfg.truncation)
+    half_pt = max(int(np.ceil(cfg.point_radius / psf.pixel)), 4)
+    c = ch.Candidate(x=x, y=y, flux=600.0, size=4.0, angle=0.0)
+    c.row = ch._empty_row() | {"counts_point": 600.0}
+    ch._full_fits(cluster, c, c.row, psf, cfg, ch._Neighbours(cluster.counts.shape), beta,
+                  half_pt, cfg.max_core_radius / psf.pixel)
+    assert c.row["ext_ml"] >= cfg.secondary_ext_ml and c.row["pe_counts_ext"] > 0
+    c.x, c.y = x, y
+    ch._full_fits(point, c, c.row, psf, cfg, ch._Neighbours(point.counts.shape), beta,
+                  half_pt, cfg.max_core_radius / psf.pixel)
+    assert c.row["ext_ml"] < cfg.secondary_ext_ml
+    assert all(c.row[k] == 0.0 for k in ch._SECONDARY), {k: c.row[k] for k in ch._SECONDARY}

@@ -409,6 +409,11 @@ def _point_pass(images, c, psf, neighbours, beta, half_pt):
                  e_ref=st.e_ref, converged=f.success)
 
 
+#: The statistics and parameters of the double and point+extended fits.
+_SECONDARY = ("dbl_ml", "pe_ext", "pe_ext_err", "pe_counts_ext", "pe_counts_ext_err",
+              "pe_ext_ml", "pe_pnt_ml")
+
+
 def _empty_row():
     return dict(ext=0.0, ext_err=0.0, ext_ml=0.0, ext_det_ml=0.0, dbl_ml=0.0, pe_ext=0.0,
                 pe_ext_err=0.0, pe_counts_ext=0.0, pe_counts_ext_err=0.0,
@@ -451,6 +456,11 @@ def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
                    pe_pnt_ml=max(f_ext.cstat - f_pe.cstat, 0.0), pe_ext=f_pe["rc"] * pix,
                    pe_ext_err=f_pe.error("rc") * pix, pe_counts_ext=f_pe["a_ext"],
                    pe_counts_ext_err=f_pe.error("a_ext"))
+    else:
+        # A refit (after fragments were given back) can fall below secondary_ext_ml: the
+        # double and point+extended statistics of an earlier fit would otherwise stay, with
+        # counts at another stamp's e_ref; they are 0 for such sources (module docstring).
+        row.update({k: 0.0 for k in _SECONDARY})
     row.update(counts_point=f_pt["a"], counts_point_err=f_pt.error("a"),
                counts_ext=f_ext["a"], counts_ext_err=f_ext.error("a"), e_ref=st.e_ref)
     if ext_ml > 0:
