@@ -144,7 +144,7 @@ def test_joint_fit_of_a_cluster_and_a_point_reaches_scipys_optimum():
 
 def test_free_background_fit_reaches_scipys_optimum_and_finds_a_raised_sky():
     """A cluster on a sky 25 % brighter than the map: with the level free the compiled fit
-    reaches scipy's optimum of the same Cash statistic, recovers the level and the cluster
+    reaches scipy's optimum of the same statistic (Cash plus the level's prior), recovers the level and the cluster
     within errors; held at the map, the cluster takes the excess (biased rate, wider r_c)."""
     from scipy import optimize
 
@@ -160,7 +160,9 @@ def test_free_background_fit_reaches_scipys_optimum_and_finds_a_raised_sky():
     def cstat(p):
         if p[2] <= 0 or p[3] <= 0.05 or p[4] <= -0.9:
             return np.inf
-        return lk.cash(p[2] * st.extended_profile(p[0], p[1], p[3]) + (1 + p[4]) * sky, counts)
+        # the fitted statistic includes the level's Gaussian prior (likelihood.BKG_SCALE_SIGMA)
+        return (lk.cash(p[2] * st.extended_profile(p[0], p[1], p[3]) + (1 + p[4]) * sky, counts)
+                + (p[4] / lk.BKG_SCALE_SIGMA) ** 2)
 
     f = lk.fit_extended_points(st, (30.0, 30.0, 500.0, 4.0), [], 40.0, free_background=True)
     ref = optimize.minimize(cstat, np.array([30.2, 29.7, 600.0, 5.0, 0.25]),
@@ -181,7 +183,8 @@ def test_free_background_fit_reaches_scipys_optimum_and_finds_a_raised_sky():
 
 def test_free_background_errors_match_the_profile_likelihood():
     """The Fisher error of the rate with the level free equals the ΔC = 1 half-width of the
-    profile likelihood (level and the other parameters re-fitted at each fixed rate)."""
+    profile likelihood (level and the other parameters re-fitted at each fixed rate; the
+    level's prior included in both)."""
     from scipy import optimize
 
     psf = Mge([0.3, 0.5, 0.2], [0.9, 2.0, 6.0])
@@ -199,7 +202,8 @@ def test_free_background_errors_match_the_profile_likelihood():
             x, y, rc, s = q
             if rc <= 0.05 or s <= -0.9:
                 return np.inf
-            return lk.cash(a * st.extended_profile(x, y, rc) + (1 + s) * sky, counts)
+            return (lk.cash(a * st.extended_profile(x, y, rc) + (1 + s) * sky, counts)
+                    + (s / lk.BKG_SCALE_SIGMA) ** 2)
         q0 = np.array([f["x"], f["y"], f["rc"], f["bkg_scale"]])
         return optimize.minimize(c, q0, method="Nelder-Mead",
                                  options=dict(xatol=1e-7, fatol=1e-9, maxiter=20_000)).fun

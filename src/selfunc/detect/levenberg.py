@@ -117,8 +117,10 @@ def _model(kind, p, erel, pw, ps, ew, eps, ebeta, ny, nx):  # pragma: no cover -
 
 
 @numba.njit(cache=True)
-def _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta):  # pragma: no cover
-    """C, m and ∂m on the stamp's exposed pixels ``idx`` (flat indices)."""
+def _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta,
+              bkg_sigma):  # pragma: no cover - compiled
+    """C, m and ∂m on the stamp's exposed pixels ``idx`` (flat indices); with a free level s,
+    C includes its Gaussian prior, (s / bkg_sigma)² (nothing for an infinite sigma)."""
     ny, nx = counts.shape
     free = bmap.size > 1
     nsrc = p.size - 1 if free else p.size
@@ -144,7 +146,10 @@ def _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta):  #
         c += v - fn[i] * math.log(v)
         for a in range(nsrc):
             gm[a, q] = fg[a, i]
-    return 2.0 * c, src, m, gm
+    c = 2.0 * c
+    if free:
+        c += (s / bkg_sigma) ** 2
+    return c, src, m, gm
 
 
 @numba.njit(cache=True)
@@ -169,18 +174,32 @@ def _scoring(n, m, gm):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
+def _scoring_prior(n, m, gm, p, free, bkg_sigma):  # pragma: no cover - compiled
+    """_scoring plus the level prior's terms: s / σ² in g and 1 / σ² in F (of C / 2)."""
+    g, f = _scoring(n, m, gm)
+    if free:
+        k = p.size - 1
+        g[k] += p[k] / bkg_sigma**2
+        f[k, k] += 1.0 / bkg_sigma**2
+    return g, f
+
+
+@numba.njit(cache=True)
 def fit(kind, p0, lo, hi, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta,
-        max_iter, max_eval, tol):  # pragma: no cover - compiled
-    """Returns (p, C, converged, source image, Fisher matrix) at the optimum."""
+        max_iter, max_eval, tol, bkg_sigma=np.inf):  # pragma: no cover - compiled
+    """Returns (p, C, converged, source image, Fisher matrix) at the optimum. With a free
+    level (``bmap`` not 1 element), ``bkg_sigma`` is the sd of its Gaussian prior."""
     n = counts.ravel()[idx]
+    free = bmap.size > 1
     p = np.minimum(np.maximum(p0.copy(), lo), hi)
-    c, src, m, gm = _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta)
+    c, src, m, gm = _evaluate(kind, p, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta,
+                              bkg_sigma)
     lam = 1e-3
     converged = False  # stays so when max_iter runs out
     n_eval = 1
     npar = p.size
     for _ in range(max_iter):
-        g, fisher = _scoring(n, m, gm)
+        g, fisher = _scoring_prior(n, m, gm, p, free, bkg_sigma)
         improved = False
         settled = False
         done = False
@@ -195,7 +214,7 @@ def fit(kind, p0, lo, hi, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta,
                 continue
             trial = np.minimum(np.maximum(p + step, lo), hi)
             c_new, src_new, m_new, gm_new = _evaluate(kind, trial, counts, bkg, bmap, erel,
-                                                      idx, pw, ps, ew, eps, ebeta)
+                                                      idx, pw, ps, ew, eps, ebeta, bkg_sigma)
             n_eval += 1
             if c_new <= c:
                 improved = True
@@ -212,4 +231,4 @@ def fit(kind, p0, lo, hi, counts, bkg, bmap, erel, idx, pw, ps, ew, eps, ebeta,
             # (a minimum at this resolution). Not converged: the evaluation budget ran out.
             converged = settled if improved else n_eval < max_eval
             break
-    return p, c, converged, src, _scoring(n, m, gm)[1]
+    return p, c, converged, src, _scoring_prior(n, m, gm, p, free, bkg_sigma)[1]
