@@ -327,9 +327,12 @@ def _ext_half(c, cfg, pix, half_pt, rc_max):
     radius already fitted. The blob of a faint, wide cluster is its brightest few pixels:
     a stamp sized on it alone held ~2 r_c, where a free sky level and a compact β-model
     explain the data as well as the true one (r_c 41″ fitted 6″ at 0.23 of the rate in a
-    realistic pointing; pulls of −4 to −13, issue 14)."""
+    realistic pointing; pulls of −4 to −13, issue 14). Only a source whose extent is
+    established (EXT_ML ≥ ``c1_ext_ml``) is given the wider stamp: for a marginal one on a
+    bright star's wings, the fitted r_c is the wings' own gradient, and a stamp sized on it
+    took in more of them (C2s at 170-240″ from a 5×10⁻¹¹ star, 5 in 30 discs against 0)."""
     rc0 = float(np.clip(c.size, 1.0, rc_max / 2))
-    if c.row and c.row.get("ext", 0.0) > 0:
+    if c.row and c.row.get("ext", 0.0) > 0 and c.row.get("ext_ml", 0.0) >= cfg.c1_ext_ml:
         rc0 = max(rc0, min(c.row["ext"] / pix, rc_max / 2))
     return int(np.clip(3 * rc0 + half_pt, half_pt, np.ceil(cfg.extended_radius / pix)))
 
