@@ -418,10 +418,8 @@ _SECONDARY = ("dbl_ml", "pe_ext", "pe_ext_err", "pe_counts_ext", "pe_counts_ext_
 
 
 def _empty_row():
-    return dict(ext=0.0, ext_err=0.0, ext_ml=0.0, ext_det_ml=0.0, dbl_ml=0.0, pe_ext=0.0,
-                pe_ext_err=0.0, pe_counts_ext=0.0, pe_counts_ext_err=0.0,
-                pe_ext_ml=0.0, pe_pnt_ml=0.0, counts_ext=0.0, counts_ext_err=0.0,
-                characterised=False)
+    return dict.fromkeys(("ext", "ext_err", "ext_ml", "ext_det_ml", *_SECONDARY, "counts_ext",
+                          "counts_ext_err"), 0.0) | {"characterised": False}
 
 
 def _full_fits(images, c, row, psf, cfg, neighbours, beta, half_pt, rc_max):
