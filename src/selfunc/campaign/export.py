@@ -15,7 +15,6 @@ import numpy as np
 
 from selfunc.campaign.simulate import pointing_dir
 from selfunc.config import load_campaign, load_toml, validate
-from selfunc.config.load import campaign_config
 from selfunc.config.campaign import CampaignConfig
 from selfunc.errors import SelfuncError
 from selfunc.fitsimage import read_fits_table
@@ -26,13 +25,10 @@ __all__ = ["export_simput"]
 
 
 def _config(path) -> CampaignConfig:
-    """A campaign folder's resolved config (its campaign.toml, written by ``selfunc
-    simulate``: read by the one reader of those) or a campaign TOML file."""
     path = Path(path)
     doc = load_toml(path)
-    if "config" in doc and "provenance" in doc:
-        return campaign_config(path.parent) if path.name == "campaign.toml" else \
-            validate(CampaignConfig, doc["config"], [path])
+    if "config" in doc and "provenance" in doc:  # a campaign folder's resolved config
+        return validate(CampaignConfig, doc["config"], [path])
     return load_campaign(path)
 
 
